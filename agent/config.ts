@@ -51,6 +51,7 @@ const EnvironmentSchema = z.object({
   DOCKER_HOST: z.string().optional(),
   DOCKER_TLS_VERIFY: z.string().optional(),
   DOCKER_CERT_PATH: z.string().optional(),
+  DOCKER_CONFIG: z.string().optional(),
   DEPLOY_STABLE_SECONDS: wholeNumber(DEFAULT_STABLE_SECONDS, 0, 3600),
   DEPLOY_HEALTH_TIMEOUT: wholeNumber(DEFAULT_HEALTH_TIMEOUT_SECONDS, 1, 86_400),
   DEPLOY_CONCURRENCY: wholeNumber(DEFAULT_DEPLOY_CONCURRENCY, 1, 64),
@@ -64,11 +65,15 @@ export interface AgentConfig {
   port: number
   ip: string
   publicUrl: string
+  /** Whether URL was set; when not and PORT is 0, the agent uses the address it got. */
+  publicUrlSet: boolean
   behindProxy: boolean
   indexPage: boolean
   scriptTimeoutSeconds: number
   dataDir: string
   engine: EngineEndpoint
+  /** DOCKER_CONFIG: where the Docker CLI's config.json is (registry logins); ~/.docker when unset. */
+  dockerConfigDir: string | undefined
   stableSeconds: number
   healthTimeoutSeconds: number
   deployConcurrency: number
@@ -107,11 +112,13 @@ export function loadConfig(env: Record<string, string | undefined>): AgentConfig
     port: e.PORT,
     ip: e.IP,
     publicUrl: (e.URL ?? `http://${host}:${e.PORT}`).replace(/\/+$/, ''),
+    publicUrlSet: e.URL !== undefined,
     behindProxy: e.BEHIND_PROXY,
     indexPage: !e.DISABLE_INDEX_PAGE,
     scriptTimeoutSeconds: e.SCRIPT_TIMEOUT,
     dataDir: e.DATA_DIR,
     engine,
+    dockerConfigDir: e.DOCKER_CONFIG || undefined,
     stableSeconds: e.DEPLOY_STABLE_SECONDS,
     healthTimeoutSeconds: e.DEPLOY_HEALTH_TIMEOUT,
     deployConcurrency: e.DEPLOY_CONCURRENCY,

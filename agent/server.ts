@@ -2,12 +2,16 @@ import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { createAdaptorServer, type ServerType } from '@hono/node-server'
 import { getConnInfo } from '@hono/node-server/conninfo'
+import packageJson from '../package.json' with { type: 'json' }
+import type { Hono } from 'hono'
 import { createApp } from '../src/app.ts'
 import type { Logger } from '../src/ports.ts'
 import { createTokenVerifier } from '../src/tokens/verify.ts'
 import type { AgentConfig } from './config.ts'
 import { EngineClient } from './docker/engine.ts'
 import { engineHealth } from './docker/health.ts'
+import { credentialResolver } from './deployer/credentials.ts'
+import { createHostDeployer, type HostDeployer } from './deployer/deployer.ts'
 import { loadOrCreateHookKey } from './store/hook-key.ts'
 import { openKeyRing, type KeyRing } from './store/keys.ts'
 import { keepFresh } from './store/refresh.ts'
@@ -18,11 +22,18 @@ export interface RunningAgent {
   /** Where the agent listens, e.g. http://127.0.0.1:3000 */
   url: string
   engine: EngineClient
+  deployer: HostDeployer
   /** The data directory's stores, kept in step with the files (the CLI changes them while the agent runs). */
   stores: { keys: KeyRing; revocations: Revocations; registryAuth: RegistryAuth; hookKey: Uint8Array }
-  /** Stops accepting connections, lets open requests finish, closes the Engine pool. */
+  /**
+   * Stops taking deploys (they get 503), waits for running ones to end, stops accepting
+   * connections, lets open requests finish and closes the Engine pool.
+   */
   close(): Promise<void>
 }
+
+/** How often recovery of interrupted recreates is retried while the Engine cannot be reached. */
+const RECOVERY_RETRY_MS = 5_000
 
 /**
  * Builds the agent's objects from its configuration and starts listening. The Engine may be down:
@@ -40,26 +51,42 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     logger.error('a data file changed but cannot be read; keeping what was last read', { reason: error instanceof Error ? error.message : String(error) }),
   )
   const engine = new EngineClient(config.engine)
-  const app = createApp({
+  const deployer = createHostDeployer({
+    engine,
+    dataDir: config.dataDir,
+    credentials: credentialResolver({ stored: (registry) => registryAuth.credentialsFor(registry), dockerConfigDir: config.dockerConfigDir }),
+    gate: { stableMs: config.stableSeconds * 1000, timeoutMs: config.healthTimeoutSeconds * 1000 },
+    concurrency: config.deployConcurrency,
+    logger,
+  })
+  const recovery = settleInterruptedDeploys(deployer, logger)
+  // The app is built once the address is known: with PORT=0 and no URL, links use the real port.
+  let app: Hono | undefined
+  const server = createAdaptorServer({ fetch: (request, env) => (app as Hono).fetch(request, env), hostname: config.ip })
+  try {
+    await listen(server, config.port, config.ip)
+  } catch (error) {
+    stopRefreshing()
+    recovery.stop()
+    await engine.close()
+    throw error
+  }
+  const address = server.address() as AddressInfo
+  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
+  const url = `http://${host}:${address.port}`
+  const publicUrl = config.publicUrlSet || config.port !== 0 ? config.publicUrl : url
+  app = createApp({
     health: engineHealth(engine),
     tokens: createTokenVerifier({ keys, revocations }),
     clientAddress: (c) => getConnInfo(c).remote.address,
     behindProxy: config.behindProxy,
     authFailureLimit: config.authFailureLimit,
     logger,
+    deployer,
+    publicUrl,
+    pages: { publicUrl, indexPage: config.indexPage, scriptTimeoutSeconds: config.scriptTimeoutSeconds, version: packageJson.version },
   })
-  const server = createAdaptorServer({ fetch: app.fetch, hostname: config.ip })
-  try {
-    await listen(server, config.port, config.ip)
-  } catch (error) {
-    stopRefreshing()
-    await engine.close()
-    throw error
-  }
   logger.info('deploy tokens are signed with', { kid: keys.current().kid, verifying: keys.verifying().length })
-  const address = server.address() as AddressInfo
-  const host = address.family === 'IPv6' ? `[${address.address}]` : address.address
-  const url = `http://${host}:${address.port}`
 
   engine.ping().then(
     (version) => logger.info('Docker Engine reachable', { engine: config.engine.description, api: version }),
@@ -69,11 +96,40 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
   return {
     url,
     engine,
+    deployer,
     stores: { keys, revocations, registryAuth, hookKey },
     async close() {
+      await deployer.drain()
+      recovery.stop()
       stopRefreshing()
       await new Promise<void>((resolve) => server.close(() => resolve()))
       await engine.close()
+    },
+  }
+}
+
+/**
+ * Finishes or undoes recreates an earlier process left halfway. Runs at start-up and again every few
+ * seconds while some cannot be settled yet (the Engine is down), until all are.
+ */
+function settleInterruptedDeploys(deployer: HostDeployer, logger: Logger): { stop(): void } {
+  let timer: NodeJS.Timeout | undefined
+  let stopped = false
+  const attempt = async () => {
+    try {
+      const report = await deployer.recover()
+      if (report.restored.length || report.completed.length) logger.warn('settled interrupted recreates', { restored: report.restored.join(','), completed: report.completed.join(',') })
+      if (!report.failed.length) return
+    } catch (error) {
+      logger.warn('could not check for interrupted recreates yet', { reason: error instanceof Error ? error.message : String(error) })
+    }
+    if (!stopped) timer = setTimeout(attempt, RECOVERY_RETRY_MS).unref()
+  }
+  void attempt()
+  return {
+    stop() {
+      stopped = true
+      clearTimeout(timer)
     },
   }
 }

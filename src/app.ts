@@ -1,11 +1,14 @@
 import { Hono } from 'hono'
 import { HTTPException } from 'hono/http-exception'
+import type { Deployer } from './deploy.ts'
 import { ApiError } from './errors.ts'
 import { requireDeployToken, type ClientAddress } from './middleware/auth.ts'
+import { DEPLOY_BODY_LIMIT_BYTES, deployCors, requestBodyLimit } from './middleware/http-hygiene.ts'
 import { createFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './middleware/rate-limit.ts'
 import { silentLogger, type EngineHealth, type Logger } from './ports.ts'
 import { deployRoutes } from './routes/deploy.ts'
 import { healthRoutes } from './routes/health.ts'
+import { pageRoutes, type PageOptions } from './routes/pages.ts'
 import type { TokenVerifier } from './tokens/verify.ts'
 
 /** Everything the app needs from its runtime; the Node agent and the edge entry each build one. */
@@ -22,6 +25,12 @@ export interface AppDeps {
   /** The clock of the failure limiter; tests move it instead of sleeping. */
   now?: () => Date
   logger?: Logger
+  /** Runs deployments (the host agent); absent at an edge that cannot deploy yet. */
+  deployer?: Deployer
+  /** `URL`: the public base URL put into status links; the request's origin when unset. */
+  publicUrl?: string
+  /** The index page and helper scripts (`GET /`, `/s`, `/pwsh`, `/robots.txt`); left out when absent. */
+  pages?: PageOptions
 }
 
 /** Builds the dockhook HTTP app. The same routes serve the Node agent and the Workers edge. */
@@ -34,8 +43,13 @@ export function createApp(deps: AppDeps): Hono {
   const auth = (endpoint: 'deploy') =>
     requireDeployToken({ tokens: deps.tokens, endpoint, limiter, clientAddress: deps.clientAddress ?? (() => undefined), behindProxy: deps.behindProxy ?? false, logger })
 
+  app.use(deployCors())
+  app.use('/v1/deploy', requestBodyLimit(DEPLOY_BODY_LIMIT_BYTES))
+
   app.route('/', healthRoutes(deps.health))
-  app.route('/', deployRoutes(auth('deploy')))
+  app.route('/', deployRoutes(auth('deploy'), { deployer: deps.deployer, publicUrl: deps.publicUrl }))
+
+  if (deps.pages) app.route('/', pageRoutes(deps.pages))
 
   app.notFound((c) => c.json({ error: 'not_found', message: `no route for ${c.req.method} ${c.req.path}` }, 404))
 

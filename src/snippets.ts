@@ -91,7 +91,7 @@ export function webhookSetup(instanceUrl: string, provider: HookProvider, token:
 }
 
 /** A shell-quoted word (single quotes survive every character but `'` itself). */
-function shellQuote(value: string): string {
+export function shellQuote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`
 }
 
@@ -102,6 +102,26 @@ function shellQuote(value: string): string {
 export function curlCommand(instanceUrl: string, token?: string): string {
   const header = token === undefined ? `"X-Deploy-Token: $${DEPLOY_TOKEN_VARIABLE}"` : shellQuote(`X-Deploy-Token: ${token}`)
   return `curl -fsS -X POST ${shellQuote(deployUrl(instanceUrl))} -H ${header}`
+}
+
+/**
+ * Like {@link curlCommand}, but asks for the live event stream (`Accept: application/x-ndjson`):
+ * one JSON object per line as the deploy happens, ending with a `result` line. `-N` stops curl from
+ * holding lines back. The status is 200 as soon as the deploy starts; `ok` in the last line tells.
+ */
+export function curlStreamCommand(instanceUrl: string): string {
+  return `curl -sSN -X POST ${shellQuote(deployUrl(instanceUrl))} -H "X-Deploy-Token: $${DEPLOY_TOKEN_VARIABLE}" -H 'Accept: application/x-ndjson'`
+}
+
+/** Runs the instance's bash helper (`/s`): live progress, exit code 0 only when the deploy succeeded. */
+export function bashHelperCommand(instanceUrl: string): string {
+  return `curl -fsS ${shellQuote(`${base(instanceUrl)}/s`)} | bash -s "$${DEPLOY_TOKEN_VARIABLE}"`
+}
+
+/** Runs the instance's PowerShell helper (`/pwsh`); same behaviour as the bash one. */
+export function powershellHelperCommand(instanceUrl: string): string {
+  // Single quotes keep the URL literal inside the double-quoted string iex evaluates.
+  return `iex "& { $(irm '${base(instanceUrl).replace(/'/g, "''")}/pwsh') } $env:${DEPLOY_TOKEN_VARIABLE}"`
 }
 
 /** A GitHub Actions step for the job that runs after the image is pushed. */

@@ -1,6 +1,6 @@
 import { checkbox, confirm, input, password, select } from '@inquirer/prompts'
 import { DEFAULT_HOOK_REF, PROVIDER_TITLES, isGitProvider } from '../../src/snippets.ts'
-import type { DeployAction, HookProvider } from '../../src/tokens/claims.ts'
+import { DEPLOY_ACTIONS, type DeployAction, type HookProvider } from '../../src/tokens/claims.ts'
 import { parseDuration } from '../../src/tokens/duration.ts'
 import { DEFAULT_EXPIRY, normalizeRef } from './commands.ts'
 import { deployableContainers } from './containers.ts'
@@ -72,10 +72,11 @@ const ACTIONS: Record<Exclude<MenuChoice, 'exit'>, (ctx: CliContext, isOwnContai
 async function generate(ctx: CliContext, isOwnContainer: (id: string) => boolean): Promise<void> {
   const containers = await deployableContainers(ctx.engine, isOwnContainer)
   if (containers.length === 0) throw new CliFailure('there are no containers on this Docker host to deploy')
-  const width = Math.max(...containers.map((c) => c.name.length))
+  const nameWidth = Math.max(...containers.map((c) => c.name.length))
+  const imageWidth = Math.max(...containers.map((c) => c.image.length))
   const containerNames = await checkbox({
     message: 'Which containers may this token deploy?',
-    choices: containers.map((c) => ({ value: c.name, name: `${c.name.padEnd(width)}  ${c.image}  (${c.state})`, short: c.name })),
+    choices: containers.map((c) => ({ value: c.name, name: `${c.name.padEnd(nameWidth)}  ${c.image.padEnd(imageWidth)}  (${c.state})`, short: c.name })),
     required: true,
     pageSize: 15,
   })
@@ -96,11 +97,11 @@ async function generate(ctx: CliContext, isOwnContainer: (id: string) => boolean
 
   const action = await select<DeployAction>({
     message: 'What should a deploy do?',
-    choices: (['pull-recreate', 'recreate', 'restart'] as const).map((value) => ({ value, name: describeAction(value, false) })),
+    choices: DEPLOY_ACTIONS.map((value) => ({ value, name: `${describeAction(value, false)} (${value})` })),
   })
   const cleanup = action === 'pull-recreate' && (await confirm({ message: 'Remove the replaced image after a successful update (only if no other container uses it)?', default: true }))
 
-  const use = await select<TokenUse>({ message: 'How will the token be used?', choices: USES })
+  const use = await select<TokenUse>({ message: 'How will the token be used?', choices: USES, pageSize: USES.length })
   const provider = use === 'ci' ? undefined : use
   const ref =
     provider && isGitProvider(provider)

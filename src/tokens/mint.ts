@@ -13,7 +13,7 @@ const JTI_BYTES = 16
 
 /** What the CLI asks for when it mints a token. */
 export interface MintRequest {
-  containerNames: string[]
+  containerNames: readonly string[]
   action: DeployAction
   cleanup: boolean
   /** Lifetime in seconds, or `'never'` for a token without `exp` (only on explicit request). */

@@ -3,8 +3,8 @@
  * request can get wrong without knowing a key (missing, too long, wrong version, malformed, unknown
  * key id) is rejected before any cryptography, so a flood of junk costs little.
  */
-import { ClaimValidationError, InvalidTokenError, PublicProtocol } from 'paseto'
-import { VerifyFactory } from 'paseto/v4/public'
+import { ClaimValidationError, InvalidTokenError, PAE, PublicProtocol } from 'paseto'
+import { PublicKeyToCryptoKey, VerifyFactory } from 'paseto/v4/public'
 import { z } from 'zod'
 import { describeClaimIssues, DeployClaimsSchema, type DeployClaims, type HookProvider } from './claims.ts'
 import { fromBase64Url, toHex } from './encoding.ts'
@@ -17,7 +17,10 @@ export const MAX_TOKEN_LENGTH = 8192
 /** Skew allowed between the minting host's clock and the verifier's (edge vs. agent). */
 export const CLOCK_TOLERANCE_SECONDS = 60
 const ED25519_SIGNATURE_BYTES = 64
+const FOOTER_CACHE_SIZE = 64
 const HEADER = /^(v\d+)\.(local|public)\./
+const V4_PUBLIC = new TextEncoder().encode('v4.public.')
+const NOTHING = new Uint8Array(0)
 
 /** Why a token was refused; stable codes that clients and tests switch on. */
 export type TokenRejection =
@@ -74,6 +77,17 @@ const FooterSchema = z.object({ kid: z.string().refine(isKeyId) })
 
 /** Builds the verifier the app is given; the agent backs it with its data directory, the edge with its secrets. */
 export function createTokenVerifier({ keys, revocations, now = () => new Date() }: TokenVerifierOptions): TokenVerifier {
+  // Every token of one key has the same footer: remembering a few answers spares a stream of
+  // requests decoding and parsing it each time. Cleared when full, so junk footers cannot grow it.
+  const footers = new Map<string, Footer | undefined>()
+  const readFooter = (text: string): Footer | undefined => {
+    if (footers.has(text)) return footers.get(text)
+    const footer = parseFooter(text)
+    if (footers.size >= FOOTER_CACHE_SIZE) footers.clear()
+    footers.set(text, footer)
+    return footer
+  }
+
   return {
     async verify(token, endpoint) {
       if (!token) return reject('missing', 'no deploy token: send it in the X-Deploy-Token header or as Authorization: Bearer <token>')
@@ -88,29 +102,37 @@ export function createTokenVerifier({ keys, revocations, now = () => new Date() 
       if (payload.length <= ED25519_SIGNATURE_BYTES) return reject('malformed', 'the deploy token is truncated')
 
       let candidates: readonly VerificationKey[]
-      const footer = parts[3]
-      if (footer !== undefined) {
-        const kid = footerKeyId(footer)
-        if (!kid) return reject('malformed', 'the token footer is not {"kid": "k4.pid.…"}')
-        const key = keys.find(kid)
-        if (!key) return reject('unknown_key', `the token was signed with key ${kid}, which this instance does not accept (unknown or retired)`)
+      let footerBytes = NOTHING
+      if (parts[3] !== undefined) {
+        const footer = readFooter(parts[3])
+        if (!footer) return reject('malformed', 'the token footer is not {"kid": "k4.pid.…"}')
+        const key = keys.find(footer.kid)
+        if (!key) return reject('unknown_key', `the token was signed with key ${footer.kid}, which this instance does not accept (unknown or retired)`)
         candidates = [key]
+        footerBytes = footer.bytes
       } else {
         candidates = keys.verifying()
       }
 
-      const at = now()
+      // The signature first, computed as paseto computes it (PAE, then Ed25519 over Web Crypto): a
+      // forged token costs one verify and no exceptions. A token that passes is verified again by
+      // paseto, which stays the authority on framing and claims; only valid tokens pay twice.
+      const message = payload.subarray(0, -ED25519_SIGNATURE_BYTES)
+      const signature = payload.subarray(-ED25519_SIGNATURE_BYTES)
+      const signed = new Uint8Array(PAE([V4_PUBLIC, message, footerBytes, NOTHING]))
       for (const key of candidates) {
+        if (!(await crypto.subtle.verify('Ed25519', PublicKeyToCryptoKey(key.key), signature, signed))) continue
+        const at = now()
         let raw: Record<string, unknown>
         try {
           raw = (await v4.Verify(key.key, token, { now: at, allowNonExpiring: true, clockTolerance: CLOCK_TOLERANCE_SECONDS })).claims
         } catch (error) {
-          // A claim error comes after a good signature: this is the key, and the token is out of date.
-          if (error instanceof ClaimValidationError) return temporalRejection(error, payload, at)
-          if (error instanceof InvalidTokenError) continue
+          // The signature is good, so this is about the content: out of date, or not a claims object.
+          if (error instanceof ClaimValidationError) return temporalRejection(error, message, at)
+          if (error instanceof InvalidTokenError) return reject('malformed', `the deploy token is signed but not a valid PASETO: ${error.message}`)
           throw error
         }
-        return await accept(raw, key.kid, token, footer === undefined, endpoint)
+        return await accept(raw, key.kid, token, parts[3] === undefined, endpoint)
       }
       return reject('bad_signature', 'the deploy token signature does not verify')
     },
@@ -141,12 +163,17 @@ function reject(reason: TokenRejection, message: string): VerifyResult {
   return { ok: false, reason, message }
 }
 
-function footerKeyId(footer: string): KeyId | undefined {
-  const bytes = fromBase64Url(footer)
+interface Footer {
+  kid: KeyId
+  bytes: Uint8Array<ArrayBuffer>
+}
+
+function parseFooter(text: string): Footer | undefined {
+  const bytes = fromBase64Url(text)
   if (!bytes) return undefined
   try {
     const parsed = FooterSchema.safeParse(JSON.parse(new TextDecoder().decode(bytes)))
-    return parsed.success ? (parsed.data.kid as KeyId) : undefined
+    return parsed.success ? { kid: parsed.data.kid as KeyId, bytes } : undefined
   } catch {
     return undefined
   }
@@ -156,8 +183,8 @@ function footerKeyId(footer: string): KeyId | undefined {
  * paseto reports expiry, not-before and issued-in-the-future as claim errors, as it does a date that
  * is not RFC 3339. The signature has been checked by now, so reading the claims to tell them apart is safe.
  */
-function temporalRejection(error: ClaimValidationError, payload: Uint8Array, at: Date): VerifyResult {
-  const claims = JSON.parse(new TextDecoder().decode(payload.subarray(0, -ED25519_SIGNATURE_BYTES))) as Record<string, unknown>
+function temporalRejection(error: ClaimValidationError, message: Uint8Array, at: Date): VerifyResult {
+  const claims = JSON.parse(new TextDecoder().decode(message)) as Record<string, unknown>
   const value = error.claim === undefined ? undefined : claims[error.claim]
   const time = typeof value === 'string' ? Date.parse(value) : Number.NaN
   if (error.claim === 'exp' && time < at.getTime()) return reject('expired', `the deploy token expired at ${value as string}`)

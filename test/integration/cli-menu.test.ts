@@ -66,7 +66,7 @@ async function moveTo(terminal: Terminal, marker: string, text: string): Promise
     const previous = line
     line = await waitFor(async () => {
       const next = await cursorLine()
-      return next !== previous && next
+      return next !== previous ? next : undefined
     })
   }
 }

@@ -12,12 +12,16 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { hookSecretFor } from '../../src/tokens/hook-secret.ts'
+import { deployableContainers } from '../../agent/cli/containers.ts'
+import { EngineClient } from '../../agent/docker/engine.ts'
+import { parseDockerHost } from '../../agent/docker/host.ts'
+import { ownContainerMatcher } from '../../agent/docker/own-container.ts'
 import { createTokenVerifier, type TokenEndpoint, type VerifyResult } from '../../src/tokens/verify.ts'
 import { loadOrCreateHookKey } from '../../agent/store/hook-key.ts'
 import { openKeyRing } from '../../agent/store/keys.ts'
 import { openRegistryAuth } from '../../agent/store/registry-auth.ts'
 import { openRevocations } from '../../agent/store/revocations.ts'
-import { baseImage, cleanup, dockerHost, privateRegistry, runContainer, uniqueName } from '../support/harness.ts'
+import { baseImage, buildImage, cleanup, docker, dockerHost, privateRegistry, runContainer, trackImage, uniqueName } from '../support/harness.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const URL_ = 'https://deploy.example.test'
@@ -265,6 +269,45 @@ describe('registry', () => {
     expect(run.code).toBe(0)
     expect(run.stderr).toMatch(/^warning: could not check the login for 127\.0\.0\.1:9 \(cannot reach the registry/)
     expect((await openRegistryAuth(dir)).credentialsFor('127.0.0.1:9')).toEqual({ username: 'u', password: 'p:w' })
+  })
+})
+
+describe('the generator\'s container list', () => {
+  it('lists name, image and state, and leaves out the container the CLI runs in', async () => {
+    const self = await runContainer({ image: baseImage(), cmd: ['sleep', '300'] })
+    const other = await runContainer({ image: baseImage(), cmd: ['sleep', '300'] })
+    // What the CLI would read inside `self`, read from inside it.
+    const isOwn = ownContainerMatcher({
+      mountinfo: await docker(['exec', self.name, 'cat', '/proc/self/mountinfo']),
+      cgroup: await docker(['exec', self.name, 'cat', '/proc/self/cgroup']),
+      hostname: (await docker(['exec', self.name, 'hostname'])).trim(),
+    })
+    const engine = new EngineClient(parseDockerHost({ dockerHost: dockerHost() }))
+    try {
+      const containers = await deployableContainers(engine, isOwn)
+      expect(containers).toContainEqual({ name: other.name, image: baseImage(), state: 'running' })
+      expect(containers.map((c) => c.name)).not.toContain(self.name)
+      // Outside any container nothing is left out.
+      const all = await deployableContainers(engine, ownContainerMatcher({}))
+      expect(all.map((c) => c.name)).toEqual(expect.arrayContaining([self.name, other.name]))
+    } finally {
+      await engine.close()
+    }
+  })
+  it('shows the reference a container was made from even after its tag moved to another image', async () => {
+    const ref = `${uniqueName('moved')}:v1`
+    // The first image loses its tag below; registered by ID so cleanup removes it too.
+    trackImage(await buildImage(ref, { content: 'one' }))
+    const { name, id } = await runContainer({ image: ref, cmd: ['sleep', '300'] })
+    await buildImage(ref, { content: 'two' })
+    const engine = new EngineClient(parseDockerHost({ dockerHost: dockerHost() }))
+    try {
+      const [summary] = await engine.listContainers({ all: true, filters: { id: [id] } })
+      expect(summary?.Image).toMatch(/^sha256:/)
+      expect((await deployableContainers(engine, () => false)).find((c) => c.name === name)).toEqual({ name, image: ref, state: 'running' })
+    } finally {
+      await engine.close()
+    }
   })
 })
 

@@ -9,6 +9,7 @@
  */
 import { execFile } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
+import { rm } from 'node:fs/promises'
 import { promisify } from 'node:util'
 
 const run = promisify(execFile)
@@ -26,10 +27,12 @@ export interface TerminalOptions {
 
 export class Terminal {
   readonly #socket: string
+  readonly #socketPath: string
   readonly #target: string
 
-  private constructor(socket: string) {
+  private constructor(socket: string, socketPath: string) {
     this.#socket = socket
+    this.#socketPath = socketPath
     this.#target = `${socket}:0`
   }
 
@@ -54,7 +57,8 @@ export class Terminal {
       'sh', '-c', script,
     ])
     await tmux(socket, ['set-option', '-t', socket, 'history-limit', '10000'])
-    return new Terminal(socket)
+    const { stdout } = await tmux(socket, ['display-message', '-p', '-t', socket, '#{socket_path}'])
+    return new Terminal(socket, stdout.trim())
   }
 
   /** What the terminal shows, with the scrollback; wrapped lines joined (`-J`) so long tokens stay whole. */
@@ -92,9 +96,10 @@ export class Terminal {
     return Number(code)
   }
 
-  /** Ends the program and the tmux server. */
+  /** Ends the program and the tmux server, and removes its socket (tmux leaves it behind). */
   async close(): Promise<void> {
     await tmux(this.#socket, ['kill-server']).catch(() => {})
+    if (this.#socketPath) await rm(this.#socketPath, { force: true })
   }
 }
 

@@ -48,6 +48,15 @@ function flip(segment: string, index: number): string {
   return segment.slice(0, index) + (c === 'A' ? 'B' : 'A') + segment.slice(index + 1)
 }
 
+/** Signs any message as a v4.public token with `signer`'s key, bypassing paseto's checks on what it signs. */
+async function signByHand(message: string): Promise<string> {
+  const footer = Buffer.from(JSON.stringify({ kid: signer.kid }))
+  const body = Buffer.from(message)
+  const signed = new Uint8Array(PAE([Buffer.from('v4.public.'), body, footer, new Uint8Array()]))
+  const signature = Buffer.from(await crypto.subtle.sign('Ed25519', SecretKeyToCryptoKey(signer.key), signed))
+  return `v4.public.${Buffer.concat([body, signature]).toString('base64url')}.${footer.toString('base64url')}`
+}
+
 function b64u(value: unknown): string {
   return Buffer.from(typeof value === 'string' ? value : JSON.stringify(value)).toString('base64url')
 }
@@ -218,12 +227,15 @@ describe('verify rejects, with one precise reason', () => {
 
   it('invalid_claims: an exp that is not a date is not reported as expired', async () => {
     // paseto refuses to sign a malformed exp, so sign the PAE by hand with the same key.
-    const footer = Buffer.from(JSON.stringify({ kid: signer.kid }))
-    const message = Buffer.from(JSON.stringify({ containerNames: ['web'], action: 'restart', cleanup: false, jti: 'abcdefghijklmnopqrstuv', iat: '2026-03-01T12:00:00Z', exp: 'tomorrow' }))
-    const signed = PAE([Buffer.from('v4.public.'), message, footer, new Uint8Array()])
-    const signature = Buffer.from(await crypto.subtle.sign('Ed25519', SecretKeyToCryptoKey(signer.key), signed))
-    const token = `v4.public.${Buffer.concat([message, signature]).toString('base64url')}.${footer.toString('base64url')}`
+    const claims = { containerNames: ['web'], action: 'restart', cleanup: false, jti: 'abcdefghijklmnopqrstuv', iat: '2026-03-01T12:00:00Z', exp: 'tomorrow' }
+    const token = await signByHand(JSON.stringify(claims))
     expect(await verifierWith().verify(token, 'deploy')).toMatchObject({ ok: false, reason: 'invalid_claims', message: expect.stringContaining('exp') })
+  })
+
+  it('malformed: well signed, but the payload is not a JSON claims object', async () => {
+    for (const message of ['not json', '[1, 2]']) {
+      expect(await verifierWith().verify(await signByHand(message), 'deploy'), message).toMatchObject({ ok: false, reason: 'malformed' })
+    }
   })
 
   it('wrong_endpoint: a webhook-bound token on /v1/deploy or on another provider', async () => {

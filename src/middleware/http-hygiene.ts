@@ -1,0 +1,48 @@
+/*
+ * Request hygiene every route shares: CORS as docker-deploy-api answered it (so a browser-based
+ * dashboard that called it keeps working), and a bound on how much body a request may send.
+ */
+import type { MiddlewareHandler } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { cors } from 'hono/cors'
+import { ApiError } from '../errors.ts'
+
+/** `POST /v1/deploy` needs no body at all; 1 MiB leaves room for a client that sends one anyway. */
+export const DEPLOY_BODY_LIMIT_BYTES = 1024 * 1024
+
+/** GitHub caps webhook payloads at 25 MB; providers' bodies must fit. */
+export const WEBHOOK_BODY_LIMIT_BYTES = 25 * 1024 * 1024
+
+/** How long a browser may reuse a preflight answer, as docker-deploy-api allowed. */
+export const CORS_MAX_AGE_SECONDS = 86_400
+
+/**
+ * CORS for every route: any origin, the deploy token headers, and preflight `OPTIONS` answered 204.
+ * Tokens travel in headers, never in cookies, so allowing any origin hands a page nothing it does
+ * not already hold.
+ */
+export function deployCors(): MiddlewareHandler {
+  return cors({
+    origin: '*',
+    allowMethods: ['GET', 'HEAD', 'POST', 'OPTIONS'],
+    allowHeaders: ['X-Deploy-Token', 'Authorization', 'Content-Type', 'Accept', 'Prefer'],
+    exposeHeaders: ['X-Deployment-Id', 'Location', 'Retry-After'],
+    maxAge: CORS_MAX_AGE_SECONDS,
+  })
+}
+
+/**
+ * Refuses a request whose body is larger than `maxBytes` with 413 `payload_too_large`, judged by
+ * `Content-Length` when given, otherwise by counting a chunked body as it arrives.
+ *
+ * @example app.use('/v1/deploy', requestBodyLimit(DEPLOY_BODY_LIMIT_BYTES))
+ */
+export function requestBodyLimit(maxBytes: number): MiddlewareHandler {
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 0) throw new RangeError('the body limit must be a whole number of bytes ≥ 0')
+  return bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new ApiError(413, 'payload_too_large', `the request body is larger than ${maxBytes} bytes`)
+    },
+  })
+}

@@ -1,0 +1,311 @@
+/*
+ * Issue 4: deploys through the agent against the docker CLI doing the same work, on busybox httpd
+ * containers that trap SIGTERM, with DEPLOY_STABLE_SECONDS=0 (running counts as up).
+ *
+ * - response time of POST /v1/deploy (plain text mode) / the CLI sequence, restart and pull-recreate;
+ * - downtime: the longest gap between successful answers of a 5 ms poller on the published port
+ *   during a pull-recreate, agent / CLI;
+ * - 8 containers in one token / one container, restart and pull-recreate;
+ * - the agent's peak resident memory during the 8-container deploys.
+ *
+ * Agent and CLI runs alternate (and swap which goes first) on the same container. Before every
+ * pull-recreate a newer image is pushed under the tag and the old one re-tagged locally, so each
+ * pull finds something new and each run replaces a container.
+ */
+import { createServer } from 'node:net'
+import { Agent, request } from 'undici'
+import { docker, importBusyboxImage } from '../support/docker.ts'
+import { makeDataDir, mintToken, startAgentProcess, type AgentProcess } from './agent-process.ts'
+import { figure, median, notMeasured, residentMiB, round, sampleMax, type BenchContext, type BenchModule, type Figure, type Target } from './figures.ts'
+
+const REPETITIONS = 5
+const GROUP_REPETITIONS = 3
+const GROUP_SIZE = 8
+const POLL_INTERVAL_MS = 5
+const POLL_TIMEOUT_MS = 1_000
+/** How long the new container may take to answer after a deploy before the run counts as broken. */
+const SERVE_AGAIN_TIMEOUT_MS = 10_000
+const RSS_SAMPLE_MS = 50
+const LABEL = 'dockhook.bench'
+
+const TARGETS = {
+  response: { op: '<=', value: 1.2 },
+  downtime: { op: '<=', value: 1.1 },
+  group: { op: '<=', value: 2.0 },
+  memory: { op: '<=', value: 100 },
+} satisfies Record<string, Target>
+
+const FIGURES = {
+  restart: ['restart response time, agent / docker CLI', 'ratio', TARGETS.response],
+  pull: ['pull-recreate response time, agent / docker CLI', 'ratio', TARGETS.response],
+  downtime: ['pull-recreate downtime (longest gap of a 5 ms poller), agent / docker CLI', 'ratio', TARGETS.downtime],
+  groupRestart: [`restart of ${GROUP_SIZE} containers in one token / one container`, 'ratio', TARGETS.group],
+  groupPull: [`pull-recreate of ${GROUP_SIZE} containers in one token / one container`, 'ratio', TARGETS.group],
+  memory: [`agent peak resident memory during ${GROUP_SIZE}-container deploys`, 'MiB', TARGETS.memory],
+} satisfies Record<string, [string, string, Target]>
+
+type Tokens = Record<'restart' | 'pull' | 'groupRestart' | 'groupPull', string>
+
+export const deployBench: BenchModule = {
+  area: 'deploy latency and downtime (issue 4)',
+  async run(ctx) {
+    const setup = new Setup(ctx)
+    try {
+      return await measure(ctx, setup)
+    } finally {
+      await setup.cleanup()
+    }
+  },
+}
+
+async function measure(ctx: BenchContext, setup: Setup): Promise<Figure[]> {
+  const port = await freePort()
+  const web = await setup.service(`${ctx.prefix}-web`, ['-p', `127.0.0.1:${port}:80`], 1)
+  const group = await setup.service(`${ctx.prefix}-group`, [], GROUP_SIZE)
+  const single = web.names[0]!
+
+  const dataDir = await makeDataDir(ctx.prefix)
+  // The first mint creates the signing key; the others must not race to create it too.
+  const restart = await mintToken(dataDir, { containers: web.names, action: 'restart' })
+  const [pull, groupRestart, groupPull] = await Promise.all([
+    mintToken(dataDir, { containers: web.names, action: 'pull-recreate', keepImage: true }),
+    mintToken(dataDir, { containers: group.names, action: 'restart' }),
+    mintToken(dataDir, { containers: group.names, action: 'pull-recreate', keepImage: true }),
+  ])
+  const tokens: Tokens = { restart, pull, groupRestart, groupPull }
+  const agent = await startAgentProcess(dataDir, { DEPLOY_STABLE_SECONDS: '0' })
+  setup.agent = agent
+
+  // Also the agent's warm-up: the first deploy loads the deployer's code paths.
+  const probe = await deploy(agent, tokens.restart)
+  if (probe.status === 501) {
+    const reason = 'POST /v1/deploy answers 501: the deployer is not wired into the agent yet'
+    return Object.values(FIGURES).map(([name, unit, target]) => notMeasured(name, unit, target, reason))
+  }
+  probe.assertOk('warm-up restart')
+  await docker(['restart', single])
+
+  const restartTimes = { agent: [] as number[], cli: [] as number[] }
+  const restarts = {
+    agent: async () => (await deploy(agent, tokens.restart)).assertOk('restart'),
+    cli: async () => void (await docker(['restart', single])),
+  }
+  for (let rep = 0; rep < REPETITIONS; rep++) {
+    for (const who of rep % 2 ? (['cli', 'agent'] as const) : (['agent', 'cli'] as const)) {
+      restartTimes[who].push(await timed(restarts[who]))
+    }
+  }
+  ctx.log(`restart: agent ${median(restartTimes.agent)} ms, CLI ${median(restartTimes.cli)} ms (medians)`)
+
+  const pullTimes = { agent: [] as number[], cli: [] as number[] }
+  const gaps = { agent: [] as number[], cli: [] as number[] }
+  const url = `http://127.0.0.1:${port}/`
+  const cliOptions = ['--label', `${LABEL}=${ctx.prefix}`, '-p', `127.0.0.1:${port}:80`]
+  for (let rep = 0; rep < REPETITIONS; rep++) {
+    for (const who of rep % 2 ? (['cli', 'agent'] as const) : (['agent', 'cli'] as const)) {
+      const next = await web.pushNewer()
+      const run =
+        who === 'agent'
+          ? async () => (await deploy(agent, tokens.pull)).assertOk('pull-recreate')
+          : () => cliPullRecreate(single, web.ref, cliOptions)
+      const { ms, gapMs } = await withPoller(url, run)
+      await web.assertRunning(next)
+      pullTimes[who].push(ms)
+      gaps[who].push(gapMs)
+    }
+  }
+  ctx.log(`pull-recreate: agent ${median(pullTimes.agent)} ms, CLI ${median(pullTimes.cli)} ms; longest gap agent ${median(gaps.agent)} ms, CLI ${median(gaps.cli)} ms (medians)`)
+
+  let peakMiB = 0
+  const groupDeploy = async (token: string, what: string): Promise<number> => {
+    const sampler = sampleMax(() => residentMiB(agent.pid), RSS_SAMPLE_MS)
+    try {
+      return await timed(async () => (await deploy(agent, token)).assertOk(what))
+    } finally {
+      peakMiB = Math.max(peakMiB, await sampler.stop())
+    }
+  }
+  const groupRestartTimes: number[] = []
+  const groupPullTimes: number[] = []
+  for (let rep = 0; rep < GROUP_REPETITIONS; rep++) {
+    groupRestartTimes.push(await groupDeploy(tokens.groupRestart, `restart of ${GROUP_SIZE}`))
+    const next = await group.pushNewer()
+    groupPullTimes.push(await groupDeploy(tokens.groupPull, `pull-recreate of ${GROUP_SIZE}`))
+    await group.assertRunning(next)
+  }
+  ctx.log(`${GROUP_SIZE} containers: restart ${median(groupRestartTimes)} ms, pull-recreate ${median(groupPullTimes)} ms (medians)`)
+
+  const timesOf = (values: readonly number[]) => values.map((v) => round(v, 1))
+  const versus = (times: { agent: number[]; cli: number[] }) => ({ agentMs: timesOf(times.agent), cliMs: timesOf(times.cli), agentMedianMs: round(median(times.agent), 1), cliMedianMs: round(median(times.cli), 1) })
+  const ofOne = (groupTimes: number[], singleTimes: number[]) => ({
+    groupMs: timesOf(groupTimes),
+    groupMedianMs: round(median(groupTimes), 1),
+    singleMedianMs: round(median(singleTimes), 1),
+    deployConcurrency: 'default (DEPLOY_CONCURRENCY unset)',
+  })
+  const make = (key: keyof typeof FIGURES, value: number, details: Record<string, unknown>) => {
+    const [name, unit, target] = FIGURES[key]
+    return figure(name, value, unit, target, details)
+  }
+  return [
+    make('restart', median(restartTimes.agent) / median(restartTimes.cli), { ...versus(restartTimes), cli: 'docker restart' }),
+    make('pull', median(pullTimes.agent) / median(pullTimes.cli), { ...versus(pullTimes), cli: 'docker pull, create, stop, rename ×2, start, rm' }),
+    make('downtime', median(gaps.agent) / median(gaps.cli), { agentGapMs: timesOf(gaps.agent), cliGapMs: timesOf(gaps.cli), pollIntervalMs: POLL_INTERVAL_MS }),
+    make('groupRestart', median(groupRestartTimes) / median(restartTimes.agent), ofOne(groupRestartTimes, restartTimes.agent)),
+    make('groupPull', median(groupPullTimes) / median(pullTimes.agent), ofOne(groupPullTimes, pullTimes.agent)),
+    make('memory', peakMiB, { sampledEveryMs: RSS_SAMPLE_MS, deploys: GROUP_REPETITIONS * 2 }),
+  ]
+}
+
+/** The docker CLI's pull-recreate, in the same safe order as the agent's. */
+async function cliPullRecreate(name: string, ref: string, options: readonly string[]): Promise<void> {
+  await docker(['pull', '-q', ref])
+  await docker(['create', '--name', `${name}-cli-new`, ...options, ref])
+  await docker(['stop', name])
+  await docker(['rename', name, `${name}-cli-old`])
+  await docker(['rename', `${name}-cli-new`, name])
+  await docker(['start', name])
+  await docker(['rm', `${name}-cli-old`])
+}
+
+interface DeployAnswer {
+  status: number
+  assertOk(what: string): void
+}
+
+/** POST /v1/deploy in the default (plain text) mode, read to the end. */
+async function deploy(agent: AgentProcess, token: string): Promise<DeployAnswer> {
+  const { statusCode, body } = await request(`${agent.url}/v1/deploy`, { method: 'POST', headers: { 'x-deploy-token': token } })
+  const text = await body.text()
+  return {
+    status: statusCode,
+    assertOk(what) {
+      if (statusCode !== 200) throw new Error(`${what} through the agent answered ${statusCode}:\n${text.slice(-1500)}`)
+    },
+  }
+}
+
+async function timed(work: () => Promise<void>): Promise<number> {
+  const start = performance.now()
+  await work()
+  return performance.now() - start
+}
+
+/**
+ * Runs `work` while polling `url` every 5 ms on fresh connections. Resolves how long `work` took and
+ * the longest gap between two successful answers, from the last one before `work` to the first after.
+ */
+async function withPoller(url: string, work: () => Promise<void>): Promise<{ ms: number; gapMs: number }> {
+  const dispatcher = new Agent()
+  const successes: number[] = []
+  let stopped = false
+  const poll = async (): Promise<void> => {
+    while (!stopped) {
+      const started = performance.now()
+      try {
+        const { statusCode, body } = await request(url, { dispatcher, reset: true, headersTimeout: POLL_TIMEOUT_MS, bodyTimeout: POLL_TIMEOUT_MS })
+        await body.text()
+        if (statusCode === 200) successes.push(performance.now())
+      } catch {
+        // refused or reset while the container is swapped: exactly the downtime being measured
+      }
+      const wait = started + POLL_INTERVAL_MS - performance.now()
+      if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait))
+    }
+  }
+  const polling = poll()
+  try {
+    await until(() => successes.length > 0, 'the container did not answer before the deploy')
+    const begin = performance.now()
+    await work()
+    const end = performance.now()
+    await until(() => (successes.at(-1) ?? 0) > end, `the container did not answer within ${SERVE_AGAIN_TIMEOUT_MS} ms after the deploy`)
+    const from = successes.findLastIndex((t) => t <= begin)
+    const to = successes.findIndex((t) => t > end)
+    let gapMs = 0
+    for (let i = Math.max(from, 0) + 1; i <= to; i++) gapMs = Math.max(gapMs, successes[i]! - successes[i - 1]!)
+    return { ms: end - begin, gapMs }
+  } finally {
+    stopped = true
+    await polling
+    await dispatcher.close()
+  }
+}
+
+async function until(condition: () => boolean, failure: string): Promise<void> {
+  const deadline = performance.now() + SERVE_AGAIN_TIMEOUT_MS
+  while (!condition()) {
+    if (performance.now() > deadline) throw new Error(failure)
+    await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS))
+  }
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer()
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address()
+      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))))
+    })
+  })
+}
+
+interface Service {
+  ref: string
+  names: string[]
+  /** Pushes a newer image under `ref` and points the local tag back at the running one; resolves the new ID. */
+  pushNewer(): Promise<string>
+  /** Throws unless every container runs `imageId`. */
+  assertRunning(imageId: string): Promise<void>
+}
+
+/** Everything the module makes, removed by `cleanup()` whatever happened. */
+class Setup {
+  readonly #ctx: BenchContext
+  readonly #images = new Set<string>()
+  agent: AgentProcess | undefined
+
+  constructor(ctx: BenchContext) {
+    this.#ctx = ctx
+  }
+
+  /** `count` running containers of a fresh image pushed to the run's registry, with `options` on `docker run`. */
+  async service(base: string, options: readonly string[], count: number): Promise<Service> {
+    const ref = `${this.#ctx.registry}/${base}:latest`
+    let generation = 0
+    const build = async (): Promise<string> => {
+      const id = await importBusyboxImage(ref, { content: `${base} v${generation++}` })
+      this.#images.add(id)
+      await docker(['push', '-q', ref])
+      return id
+    }
+    let current = await build()
+    const names = Array.from({ length: count }, (_, i) => (count === 1 ? base : `${base}-${i + 1}`))
+    for (const name of names) await docker(['run', '-d', '--name', name, '--label', `${LABEL}=${this.#ctx.prefix}`, ...options, ref])
+    return {
+      ref,
+      names,
+      pushNewer: async () => {
+        const previous = current
+        current = await build()
+        await docker(['tag', previous, ref])
+        return current
+      },
+      assertRunning: async (imageId) => {
+        const running = (await docker(['inspect', '-f', '{{.Image}} {{.State.Running}}', ...names])).trim().split('\n')
+        const wrong = running.filter((line) => line !== `${imageId} true`)
+        if (wrong.length) throw new Error(`after the deploy ${wrong.length} of ${names.length} containers do not run ${imageId}: ${wrong.join('; ')}`)
+      },
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    await this.agent?.stop()
+    const byName = await docker(['ps', '-aq', '--filter', `name=${this.#ctx.prefix}`]).catch(() => '')
+    const byLabel = await docker(['ps', '-aq', '--filter', `label=${LABEL}=${this.#ctx.prefix}`]).catch(() => '')
+    const ids = [...new Set(`${byName}\n${byLabel}`.split('\n').map((id) => id.trim()).filter(Boolean))]
+    if (ids.length) await docker(['rm', '-f', ...ids]).catch(() => {})
+    for (const id of this.#images) await docker(['rmi', '-f', id]).catch(() => {})
+  }
+}
