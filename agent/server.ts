@@ -6,6 +6,7 @@ import packageJson from '../package.json' with { type: 'json' }
 import type { Hono } from 'hono'
 import { createApp } from '../src/app.ts'
 import type { Logger } from '../src/ports.ts'
+import { hookSecretFor } from '../src/tokens/hook-secret.ts'
 import { createTokenVerifier } from '../src/tokens/verify.ts'
 import type { AgentConfig } from './config.ts'
 import { EngineClient } from './docker/engine.ts'
@@ -83,6 +84,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     authFailureLimit: config.authFailureLimit,
     logger,
     deployer,
+    hooks: {
+      hookSecret: (jti) => hookSecretFor(hookKey, jti),
+      containerImages: (names) => containerImages(engine, names),
+    },
     publicUrl,
     pages: { publicUrl, indexPage: config.indexPage, scriptTimeoutSeconds: config.scriptTimeoutSeconds, version: packageJson.version },
   })
@@ -106,6 +111,15 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
       await engine.close()
     },
   }
+}
+
+/**
+ * `Config.Image` of each named container that exists: the reference it was created from, which a
+ * registry push is matched against (the list API's `Image` turns into an ID once the tag moves).
+ */
+async function containerImages(engine: EngineClient, names: readonly string[]): Promise<Map<string, string>> {
+  const inspected = await Promise.all(names.map(async (name) => [name, (await engine.inspectContainer(name))?.Config.Image] as const))
+  return new Map(inspected.filter((entry): entry is readonly [string, string] => Boolean(entry[1])))
 }
 
 /**

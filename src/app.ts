@@ -1,6 +1,7 @@
-import { Hono } from 'hono'
+import { Hono, type Context } from 'hono'
 import { HTTPException } from 'hono/http-exception'
 import type { Deployer } from './deploy.ts'
+import { createDeliveryLog } from './hooks/deliveries.ts'
 import { ApiError } from './errors.ts'
 import { requireDeployToken, type ClientAddress } from './middleware/auth.ts'
 import { DEPLOY_BODY_LIMIT_BYTES, deployCors, requestBodyLimit } from './middleware/http-hygiene.ts'
@@ -8,8 +9,9 @@ import { createFailureLimiter, DEFAULT_AUTH_FAILURE_LIMIT } from './middleware/r
 import { silentLogger, type EngineHealth, type Logger } from './ports.ts'
 import { deployRoutes } from './routes/deploy.ts'
 import { healthRoutes } from './routes/health.ts'
+import { hookRoutes, type HookPorts } from './routes/hooks.ts'
 import { pageRoutes, type PageOptions } from './routes/pages.ts'
-import type { TokenVerifier } from './tokens/verify.ts'
+import type { TokenEndpoint, TokenVerifier } from './tokens/verify.ts'
 
 /** Everything the app needs from its runtime; the Node agent and the edge entry each build one. */
 export interface AppDeps {
@@ -29,6 +31,8 @@ export interface AppDeps {
   deployer?: Deployer
   /** `URL`: the public base URL put into status links; the request's origin when unset. */
   publicUrl?: string
+  /** What `POST /v1/hooks/:provider` needs from the host; without it verified deliveries get 501. */
+  hooks?: HookPorts
   /** The index page and helper scripts (`GET /`, `/s`, `/pwsh`, `/robots.txt`); left out when absent. */
   pages?: PageOptions
 }
@@ -40,14 +44,26 @@ export function createApp(deps: AppDeps): Hono {
 
   const now = deps.now ?? (() => new Date())
   const limiter = createFailureLimiter(deps.authFailureLimit ?? DEFAULT_AUTH_FAILURE_LIMIT, () => now().getTime())
-  const auth = (endpoint: 'deploy') =>
-    requireDeployToken({ tokens: deps.tokens, endpoint, limiter, clientAddress: deps.clientAddress ?? (() => undefined), behindProxy: deps.behindProxy ?? false, logger })
+  const auth = (endpoint: TokenEndpoint, tokenFrom?: (c: Context) => string | undefined) =>
+    requireDeployToken({ tokens: deps.tokens, endpoint, limiter, clientAddress: deps.clientAddress ?? (() => undefined), behindProxy: deps.behindProxy ?? false, logger, ...(tokenFrom ? { tokenFrom } : {}) })
 
   app.use(deployCors())
   app.use('/v1/deploy', requestBodyLimit(DEPLOY_BODY_LIMIT_BYTES))
 
   app.route('/', healthRoutes(deps.health))
-  app.route('/', deployRoutes(auth('deploy'), { deployer: deps.deployer, publicUrl: deps.publicUrl }))
+  app.route('/', deployRoutes({ deploy: auth('deploy'), status: auth('status') }, { deployer: deps.deployer, publicUrl: deps.publicUrl }))
+  app.route(
+    '/',
+    hookRoutes({
+      auth: (provider) => auth(provider.name, (c) => provider.tokenFrom({ headers: c.req.raw.headers, url: new URL(c.req.url) })),
+      hooks: deps.hooks,
+      deployer: deps.deployer,
+      deliveries: createDeliveryLog({ now: () => now().getTime() }),
+      publicUrl: deps.publicUrl,
+      now,
+      logger,
+    }),
+  )
 
   if (deps.pages) app.route('/', pageRoutes(deps.pages))
 

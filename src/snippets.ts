@@ -3,6 +3,7 @@
  * Pure string builders from the instance URL (and, for a token just made, the token and its webhook
  * secret), shared by the CLI and the agent's index page. No runtime APIs: this runs in workerd too.
  */
+import { gitlabSigningToken } from './hooks/gitlab.ts'
 import type { HookProvider } from './tokens/claims.ts'
 
 /** The CI secret/variable name every CI snippet refers to. */
@@ -21,6 +22,14 @@ export function isGitProvider(provider: HookProvider): provider is (typeof GIT_P
 /** GitHub and Gitea/Forgejo sign every body with the hook's secret; dockhook checks that signature. */
 export function signsPayloads(provider: HookProvider): provider is 'github' | 'gitea' {
   return provider === 'github' || provider === 'gitea'
+}
+
+/**
+ * Whether the provider's hook can use the token's webhook secret: GitHub and Gitea/Forgejo must,
+ * GitLab may as its signing token, and a generic caller may sign its body the GitHub way.
+ */
+export function usesHookSecret(provider: HookProvider): provider is 'github' | 'gitea' | 'gitlab' | 'generic' {
+  return signsPayloads(provider) || provider === 'gitlab' || provider === 'generic'
 }
 
 /**
@@ -57,8 +66,10 @@ export interface WebhookSetup {
   url: string
   /** The header the provider must send, when the token travels in a header. */
   header?: { name: string; value: string }
-  /** The signing secret (GitHub, Gitea/Forgejo). */
+  /** The signing secret: required by GitHub and Gitea/Forgejo, optional for the generic hook. */
   secret?: string
+  /** GitLab's optional signing token (`whsec_…`), derived from the same secret; checked when GitLab signs. */
+  signingToken?: string
 }
 
 function base(url: string): string {
@@ -86,7 +97,8 @@ export function webhookSetup(instanceUrl: string, provider: HookProvider, token:
     transport.kind === 'query'
       ? { provider, url: `${url}?token=${encodeURIComponent(token)}` }
       : { provider, url, header: { name: transport.name, value: transport.bearer ? `Bearer ${token}` : token } }
-  if (secret !== undefined && signsPayloads(provider)) setup.secret = secret
+  if (secret !== undefined && provider === 'gitlab') setup.signingToken = gitlabSigningToken(secret)
+  else if (secret !== undefined && usesHookSecret(provider)) setup.secret = secret
   return setup
 }
 
@@ -205,6 +217,7 @@ export function webhookInstructions(setup: WebhookSetup): SetupLine[] {
         { text: 'GitLab: project Settings → Webhooks → Add new webhook' },
         { label: 'URL', value: setup.url },
         ...(header ? [{ label: 'Secret token', value: header.value }] : []),
+        ...(setup.signingToken === undefined ? [] : [{ label: 'Signing token', value: setup.signingToken }, { text: 'Only where GitLab offers webhook signing; without it the secret token alone is checked.' }]),
         { text: 'Trigger: Push events (or Pipeline events to deploy after the pipeline succeeded).' },
       ]
     case 'dockerhub':
@@ -239,6 +252,9 @@ export function webhookInstructions(setup: WebhookSetup): SetupLine[] {
         { label: 'URL', value: setup.url },
         ...(header ? [{ label: header.name, value: header.value }] : []),
         { label: 'Body', value: '{"image":"registry.example/acme/web","tag":"v1.4.0"}' },
+        ...(setup.secret === undefined
+          ? []
+          : [{ text: 'Optionally sign the body: X-Hub-Signature-256: sha256=<hex HMAC-SHA256 of the body with this secret>' }, { label: 'Secret', value: setup.secret }]),
       ]
   }
 }

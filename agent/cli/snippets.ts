@@ -123,6 +123,7 @@ export function tokenJson(minted: MintedToken, instanceUrl: string): Record<stri
           url: webhook.url,
           ...(webhook.header ? { header: webhook.header } : {}),
           ...(webhook.secret !== undefined ? { secret: webhook.secret } : {}),
+          ...(webhook.signingToken !== undefined ? { signingToken: webhook.signingToken } : {}),
           ...(claims.hook?.ref ? { ref: claims.hook.ref } : {}),
         }
       : { url: deployUrl(instanceUrl), curl: curlCommand(instanceUrl, token) }),

@@ -1,4 +1,4 @@
-import { signsPayloads, webhookSetup } from '../../src/snippets.ts'
+import { usesHookSecret, webhookSetup } from '../../src/snippets.ts'
 import { HookBindingSchema, type DeployAction, type HookBinding } from '../../src/tokens/claims.ts'
 import { fromBase64Url } from '../../src/tokens/encoding.ts'
 import { hookSecretFor } from '../../src/tokens/hook-secret.ts'
@@ -26,7 +26,8 @@ export interface TokenRequest {
 
 /**
  * Mints a token with the current signing key and, for a webhook token, works out where it goes
- * (with the derived signing secret for GitHub and Gitea/Forgejo).
+ * (with the derived webhook secret where the provider can use it: GitHub, Gitea/Forgejo, the
+ * generic hook, and GitLab as its signing token).
  */
 export async function generateToken(ctx: Pick<CliContext, 'dataDir' | 'publicUrl' | 'now'>, request: TokenRequest): Promise<MintedToken> {
   const ring = await openKeyRing(ctx.dataDir)
@@ -39,7 +40,7 @@ export async function generateToken(ctx: Pick<CliContext, 'dataDir' | 'publicUrl
   }
   const provider = minted.claims.hook?.provider
   if (provider === undefined) return minted
-  const secret = signsPayloads(provider) ? await hookSecretFor(await loadOrCreateHookKey(ctx.dataDir), minted.claims.jti) : undefined
+  const secret = usesHookSecret(provider) ? await hookSecretFor(await loadOrCreateHookKey(ctx.dataDir), minted.claims.jti) : undefined
   return { ...minted, webhook: webhookSetup(ctx.publicUrl, provider, minted.token, secret) }
 }
 

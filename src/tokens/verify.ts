@@ -40,8 +40,11 @@ export type VerifyResult =
   | { ok: true; claims: DeployClaims; kid: KeyId }
   | { ok: false; reason: TokenRejection; message: string }
 
-/** Where a token is presented: the plain deploy endpoint or one provider's webhook endpoint. */
-export type TokenEndpoint = 'deploy' | HookProvider
+/**
+ * Where a token is presented: the plain deploy endpoint, one provider's webhook endpoint, or
+ * `status` (reading back a deployment, which any token may do for the deployments it started).
+ */
+export type TokenEndpoint = 'deploy' | 'status' | HookProvider
 
 /** The keys that still verify tokens. Implementations keep them imported; lookups are synchronous. */
 export interface KeyRingView {
@@ -146,7 +149,7 @@ export function createTokenVerifier({ keys, revocations, now = () => new Date() 
     if (!parsed.success) return reject('invalid_claims', `the token's claims are invalid: ${describeClaimIssues(parsed.error)}`)
     if (await revocations.isRevoked(parsed.data.jti, token)) return reject('revoked', 'the deploy token has been revoked')
     const hook = parsed.data.hook
-    if (hook && hook.provider !== endpoint) {
+    if (hook && endpoint !== 'status' && hook.provider !== endpoint) {
       return reject('wrong_endpoint', `this token is bound to the ${hook.provider} webhook (POST /v1/hooks/${hook.provider}) and is not accepted here`)
     }
     return { ok: true, claims: parsed.data, kid }

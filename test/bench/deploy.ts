@@ -22,7 +22,8 @@ const REPETITIONS = 5
 const GROUP_REPETITIONS = 3
 const GROUP_SIZE = 8
 const POLL_INTERVAL_MS = 5
-const POLL_TIMEOUT_MS = 1_000
+/** Short: a poll hanging on a half-open connection would widen the gap it measures. */
+const POLL_TIMEOUT_MS = 250
 /** How long the new container may take to answer after a deploy before the run counts as broken. */
 const SERVE_AGAIN_TIMEOUT_MS = 10_000
 const RSS_SAMPLE_MS = 50
@@ -44,8 +45,6 @@ const FIGURES = {
   memory: [`agent peak resident memory during ${GROUP_SIZE}-container deploys`, 'MiB', TARGETS.memory],
 } satisfies Record<string, [string, string, Target]>
 
-type Tokens = Record<'restart' | 'pull' | 'groupRestart' | 'groupPull', string>
-
 export const deployBench: BenchModule = {
   area: 'deploy latency and downtime (issue 4)',
   async run(ctx) {
@@ -60,9 +59,9 @@ export const deployBench: BenchModule = {
 
 async function measure(ctx: BenchContext, setup: Setup): Promise<Figure[]> {
   const port = await freePort()
-  const web = await setup.service(`${ctx.prefix}-web`, ['-p', `127.0.0.1:${port}:80`], 1)
-  const group = await setup.service(`${ctx.prefix}-group`, [], GROUP_SIZE)
-  const single = web.names[0]!
+  const labelOption = ['--label', `${LABEL}=${ctx.prefix}`]
+  const web = await setup.service(`${ctx.prefix}-web`, [...labelOption, '-p', `127.0.0.1:${port}:80`], 1)
+  const group = await setup.service(`${ctx.prefix}-group`, labelOption, GROUP_SIZE)
 
   const dataDir = await makeDataDir(ctx.prefix)
   // The first mint creates the signing key; the others must not race to create it too.
@@ -72,49 +71,34 @@ async function measure(ctx: BenchContext, setup: Setup): Promise<Figure[]> {
     mintToken(dataDir, { containers: group.names, action: 'restart' }),
     mintToken(dataDir, { containers: group.names, action: 'pull-recreate', keepImage: true }),
   ])
-  const tokens: Tokens = { restart, pull, groupRestart, groupPull }
   const agent = await startAgentProcess(dataDir, { DEPLOY_STABLE_SECONDS: '0' })
   setup.agent = agent
 
-  // Also the agent's warm-up: the first deploy loads the deployer's code paths.
-  const probe = await deploy(agent, tokens.restart)
+  // Also the warm-up: the first deploy loads the deployer's code paths.
+  const probe = await deploy(agent, restart)
   if (probe.status === 501) {
     const reason = 'POST /v1/deploy answers 501: the deployer is not wired into the agent yet'
     return Object.values(FIGURES).map(([name, unit, target]) => notMeasured(name, unit, target, reason))
   }
   probe.assertOk('warm-up restart')
-  await docker(['restart', single])
 
-  const restartTimes = { agent: [] as number[], cli: [] as number[] }
-  const restarts = {
-    agent: async () => (await deploy(agent, tokens.restart)).assertOk('restart'),
-    cli: async () => void (await docker(['restart', single])),
-  }
-  for (let rep = 0; rep < REPETITIONS; rep++) {
-    for (const who of rep % 2 ? (['cli', 'agent'] as const) : (['agent', 'cli'] as const)) {
-      restartTimes[who].push(await timed(restarts[who]))
-    }
-  }
-  ctx.log(`restart: agent ${median(restartTimes.agent)} ms, CLI ${median(restartTimes.cli)} ms (medians)`)
+  const agentRestart = async () => (await deploy(agent, restart)).assertOk('restart')
+  const cliRestart = async () => void (await docker(['restart', ...web.names]))
+  await cliRestart()
+  const restartTimes = await alternate((who) => timed(who === 'agent' ? agentRestart : cliRestart))
+  ctx.log(`restart: agent ${ms(median(restartTimes.agent))}, CLI ${ms(median(restartTimes.cli))} (medians)`)
 
-  const pullTimes = { agent: [] as number[], cli: [] as number[] }
-  const gaps = { agent: [] as number[], cli: [] as number[] }
   const url = `http://127.0.0.1:${port}/`
-  const cliOptions = ['--label', `${LABEL}=${ctx.prefix}`, '-p', `127.0.0.1:${port}:80`]
-  for (let rep = 0; rep < REPETITIONS; rep++) {
-    for (const who of rep % 2 ? (['cli', 'agent'] as const) : (['agent', 'cli'] as const)) {
-      const next = await web.pushNewer()
-      const run =
-        who === 'agent'
-          ? async () => (await deploy(agent, tokens.pull)).assertOk('pull-recreate')
-          : () => cliPullRecreate(single, web.ref, cliOptions)
-      const { ms, gapMs } = await withPoller(url, run)
-      await web.assertRunning(next)
-      pullTimes[who].push(ms)
-      gaps[who].push(gapMs)
-    }
-  }
-  ctx.log(`pull-recreate: agent ${median(pullTimes.agent)} ms, CLI ${median(pullTimes.cli)} ms; longest gap agent ${median(gaps.agent)} ms, CLI ${median(gaps.cli)} ms (medians)`)
+  const gaps: Record<Who, number[]> = { agent: [], cli: [] }
+  const pullTimes = await alternate(async (who) => {
+    const next = await web.pushNewer()
+    const work = who === 'agent' ? async () => (await deploy(agent, pull)).assertOk('pull-recreate') : () => web.cliPullRecreate()
+    const { elapsedMs, gapMs } = await withPoller(url, work)
+    await web.assertRunning(next)
+    gaps[who].push(gapMs)
+    return elapsedMs
+  })
+  ctx.log(`pull-recreate: agent ${ms(median(pullTimes.agent))}, CLI ${ms(median(pullTimes.cli))}; longest gap: agent ${ms(median(gaps.agent))}, CLI ${ms(median(gaps.cli))} (medians)`)
 
   let peakMiB = 0
   const groupDeploy = async (token: string, what: string): Promise<number> => {
@@ -125,23 +109,29 @@ async function measure(ctx: BenchContext, setup: Setup): Promise<Figure[]> {
       peakMiB = Math.max(peakMiB, await sampler.stop())
     }
   }
-  const groupRestartTimes: number[] = []
-  const groupPullTimes: number[] = []
+  // The Engine's own scaling on this machine: the CLI doing the 8 at once, one process per container.
+  const groupTimes = { restart: { agent: [] as number[], cli: [] as number[] }, pull: { agent: [] as number[], cli: [] as number[] } }
   for (let rep = 0; rep < GROUP_REPETITIONS; rep++) {
-    groupRestartTimes.push(await groupDeploy(tokens.groupRestart, `restart of ${GROUP_SIZE}`))
-    const next = await group.pushNewer()
-    groupPullTimes.push(await groupDeploy(tokens.groupPull, `pull-recreate of ${GROUP_SIZE}`))
+    groupTimes.restart.agent.push(await groupDeploy(groupRestart, `restart of ${GROUP_SIZE}`))
+    groupTimes.restart.cli.push(await timed(async () => void (await Promise.all(group.names.map((name) => docker(['restart', name]))))))
+    let next = await group.pushNewer()
+    groupTimes.pull.agent.push(await groupDeploy(groupPull, `pull-recreate of ${GROUP_SIZE}`))
+    await group.assertRunning(next)
+    next = await group.pushNewer()
+    groupTimes.pull.cli.push(await timed(() => group.cliPullRecreate()))
     await group.assertRunning(next)
   }
-  ctx.log(`${GROUP_SIZE} containers: restart ${median(groupRestartTimes)} ms, pull-recreate ${median(groupPullTimes)} ms (medians)`)
+  ctx.log(`${GROUP_SIZE} containers: restart ${ms(median(groupTimes.restart.agent))}, pull-recreate ${ms(median(groupTimes.pull.agent))} (medians)`)
 
-  const timesOf = (values: readonly number[]) => values.map((v) => round(v, 1))
-  const versus = (times: { agent: number[]; cli: number[] }) => ({ agentMs: timesOf(times.agent), cliMs: timesOf(times.cli), agentMedianMs: round(median(times.agent), 1), cliMedianMs: round(median(times.cli), 1) })
-  const ofOne = (groupTimes: number[], singleTimes: number[]) => ({
-    groupMs: timesOf(groupTimes),
-    groupMedianMs: round(median(groupTimes), 1),
-    singleMedianMs: round(median(singleTimes), 1),
+  const times = (values: readonly number[]) => values.map((v) => round(v, 1))
+  const versus = (t: Record<Who, number[]>) => ({ agentMs: times(t.agent), cliMs: times(t.cli), agentMedianMs: round(median(t.agent), 1), cliMedianMs: round(median(t.cli), 1) })
+  const ofOne = (t: Record<Who, number[]>, single: Record<Who, number[]>) => ({
+    groupMs: times(t.agent),
+    groupMedianMs: round(median(t.agent), 1),
+    singleMedianMs: round(median(single.agent), 1),
     deployConcurrency: 'default (DEPLOY_CONCURRENCY unset)',
+    cliParallelMs: times(t.cli),
+    cliParallelOverSingle: round(median(t.cli) / median(single.cli)),
   })
   const make = (key: keyof typeof FIGURES, value: number, details: Record<string, unknown>) => {
     const [name, unit, target] = FIGURES[key]
@@ -150,14 +140,29 @@ async function measure(ctx: BenchContext, setup: Setup): Promise<Figure[]> {
   return [
     make('restart', median(restartTimes.agent) / median(restartTimes.cli), { ...versus(restartTimes), cli: 'docker restart' }),
     make('pull', median(pullTimes.agent) / median(pullTimes.cli), { ...versus(pullTimes), cli: 'docker pull, create, stop, rename ×2, start, rm' }),
-    make('downtime', median(gaps.agent) / median(gaps.cli), { agentGapMs: timesOf(gaps.agent), cliGapMs: timesOf(gaps.cli), pollIntervalMs: POLL_INTERVAL_MS }),
-    make('groupRestart', median(groupRestartTimes) / median(restartTimes.agent), ofOne(groupRestartTimes, restartTimes.agent)),
-    make('groupPull', median(groupPullTimes) / median(pullTimes.agent), ofOne(groupPullTimes, pullTimes.agent)),
+    make('downtime', median(gaps.agent) / median(gaps.cli), { agentGapMs: times(gaps.agent), cliGapMs: times(gaps.cli), pollIntervalMs: POLL_INTERVAL_MS }),
+    make('groupRestart', median(groupTimes.restart.agent) / median(restartTimes.agent), ofOne(groupTimes.restart, restartTimes)),
+    make('groupPull', median(groupTimes.pull.agent) / median(pullTimes.agent), ofOne(groupTimes.pull, pullTimes)),
     make('memory', peakMiB, { sampledEveryMs: RSS_SAMPLE_MS, deploys: GROUP_REPETITIONS * 2 }),
   ]
 }
 
-/** The docker CLI's pull-recreate, in the same safe order as the agent's. */
+type Who = 'agent' | 'cli'
+
+/** Runs `once` for the agent and the CLI in turn, swapping which goes first each repetition. */
+async function alternate(once: (who: Who) => Promise<number>): Promise<Record<Who, number[]>> {
+  const results: Record<Who, number[]> = { agent: [], cli: [] }
+  for (let rep = 0; rep < REPETITIONS; rep++) {
+    for (const who of rep % 2 ? (['cli', 'agent'] as const) : (['agent', 'cli'] as const)) results[who].push(await once(who))
+  }
+  return results
+}
+
+function ms(value: number): string {
+  return `${Math.round(value)} ms`
+}
+
+/** The docker CLI's pull-recreate of one container, in the same safe order as the agent's. */
 async function cliPullRecreate(name: string, ref: string, options: readonly string[]): Promise<void> {
   await docker(['pull', '-q', ref])
   await docker(['create', '--name', `${name}-cli-new`, ...options, ref])
@@ -195,7 +200,7 @@ async function timed(work: () => Promise<void>): Promise<number> {
  * Runs `work` while polling `url` every 5 ms on fresh connections. Resolves how long `work` took and
  * the longest gap between two successful answers, from the last one before `work` to the first after.
  */
-async function withPoller(url: string, work: () => Promise<void>): Promise<{ ms: number; gapMs: number }> {
+async function withPoller(url: string, work: () => Promise<void>): Promise<{ elapsedMs: number; gapMs: number }> {
   const dispatcher = new Agent()
   const successes: number[] = []
   let stopped = false
@@ -224,7 +229,7 @@ async function withPoller(url: string, work: () => Promise<void>): Promise<{ ms:
     const to = successes.findIndex((t) => t > end)
     let gapMs = 0
     for (let i = Math.max(from, 0) + 1; i <= to; i++) gapMs = Math.max(gapMs, successes[i]! - successes[i - 1]!)
-    return { ms: end - begin, gapMs }
+    return { elapsedMs: end - begin, gapMs }
   } finally {
     stopped = true
     await polling
@@ -254,6 +259,8 @@ function freePort(): Promise<number> {
 interface Service {
   ref: string
   names: string[]
+  /** The docker CLI's pull-recreate of every container at once (one sequence each), with the options they were made with. */
+  cliPullRecreate(): Promise<void>
   /** Pushes a newer image under `ref` and points the local tag back at the running one; resolves the new ID. */
   pushNewer(): Promise<string>
   /** Throws unless every container runs `imageId`. */
@@ -270,7 +277,7 @@ class Setup {
     this.#ctx = ctx
   }
 
-  /** `count` running containers of a fresh image pushed to the run's registry, with `options` on `docker run`. */
+  /** `count` running containers of a fresh image pushed to the run's registry, with `options` on `docker run` (and `docker create`). */
   async service(base: string, options: readonly string[], count: number): Promise<Service> {
     const ref = `${this.#ctx.registry}/${base}:latest`
     let generation = 0
@@ -282,10 +289,11 @@ class Setup {
     }
     let current = await build()
     const names = Array.from({ length: count }, (_, i) => (count === 1 ? base : `${base}-${i + 1}`))
-    for (const name of names) await docker(['run', '-d', '--name', name, '--label', `${LABEL}=${this.#ctx.prefix}`, ...options, ref])
+    for (const name of names) await docker(['run', '-d', '--name', name, ...options, ref])
     return {
       ref,
       names,
+      cliPullRecreate: async () => void (await Promise.all(names.map((name) => cliPullRecreate(name, ref, options)))),
       pushNewer: async () => {
         const previous = current
         current = await build()

@@ -5,9 +5,9 @@
  * prints a table. A figure that misses its target is reported, not failed: the exit code is non-zero
  * only when a benchmark could not run at all.
  */
-import { writeFile } from 'node:fs/promises'
-import { availableParallelism, cpus, release, totalmem } from 'node:os'
-import { resolve } from 'node:path'
+import { readdir, rm, writeFile } from 'node:fs/promises'
+import { availableParallelism, cpus, release, tmpdir, totalmem } from 'node:os'
+import { join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { EngineClient } from '../../agent/docker/engine.ts'
 import { parseDockerHost } from '../../agent/docker/host.ts'
@@ -76,6 +76,9 @@ try {
   }
 } finally {
   await registry.stop()
+  // Data dirs of agents or CLI runs that failed half-way (each module removes its own when it can).
+  const leftovers = (await readdir(tmpdir())).filter((entry) => entry.startsWith(ctx.prefix))
+  await Promise.all(leftovers.map((entry) => rm(join(tmpdir(), entry), { recursive: true, force: true })))
 }
 
 const results = {

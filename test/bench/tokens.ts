@@ -48,6 +48,7 @@ export const tokensBench: BenchModule = {
       const peak = sampleMax(() => residentMiB(agent.pid), 50)
       const rounds: { raw: RawRate; rejected: AgentLoadResult; valid: AgentLoadResult }[] = []
       let requests = 0
+      let peakMiB = 0
       try {
         for (let round = 0; round < ROUNDS; round++) {
           const raw = rawVerifyRate(verifyOnce, VERIFY_RUN_MS)
@@ -56,9 +57,8 @@ export const tokensBench: BenchModule = {
         requests = rounds.reduce((sum, r) => sum + r.rejected.requests + r.valid.requests, 0)
         while (requests < MEMORY_AFTER_REQUESTS) requests += (await load.run(rejected, HTTP_RUN_MS)).requests
       } finally {
-        await peak.stop()
+        peakMiB = await peak.stop()
       }
-      const peakMiB = await peak.stop()
       const afterMiB = await residentMiB(agent.pid)
 
       const rawPerSecond = rounds.map((r) => r.raw.perSecond)

@@ -19,7 +19,11 @@ import { legacyKey, legacyToken } from '../support/legacy-token.ts'
 
 /** DESIGN/issue: a running agent honours a revocation (and any key change) within one second. */
 const PICKUP_LIMIT_MS = 1000
-const request_: MintRequest = { containerNames: ['web'], action: 'pull-recreate', cleanup: true, expiresIn: 3600 }
+// Names no host has: an accepted token then gets the deployer's 404, and nothing is ever deployed.
+const NOBODY = `dh-auth-nobody-${process.pid}`
+const request_: MintRequest = { containerNames: [NOBODY], action: 'pull-recreate', cleanup: true, expiresIn: 3600 }
+/** The answer an accepted token gets: it passed authentication, then the container is not found. */
+const ACCEPTED = 404
 
 interface Started {
   agent: RunningAgent
@@ -50,7 +54,7 @@ async function mint(dataDir: string, overrides: Partial<MintRequest> = {}): Prom
 function deploy(agent: RunningAgent, headers: Record<string, string>, localAddress?: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: { error: string; message: string; claims?: unknown } }> {
   const url = new URL('/v1/deploy', agent.url)
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers, localAddress }, (res) => {
+    const req = request(url, { method: 'POST', headers: { accept: 'application/x-ndjson', ...headers }, localAddress }, (res) => {
       let text = ''
       res.setEncoding('utf8')
       res.on('data', (chunk: string) => (text += chunk))
@@ -63,12 +67,12 @@ function deploy(agent: RunningAgent, headers: Record<string, string>, localAddre
   })
 }
 
-/** Polls until the agent answers with `error` (or 501 for 'accepted'); resolves with how long that took. */
+/** Polls until the agent answers with `error` (or accepts the token); resolves with how long that took. */
 async function timeUntil(agent: RunningAgent, token: string, expected: string): Promise<number> {
   const since = performance.now()
   await waitFor(async () => {
     const { status, body } = await deploy(agent, { 'X-Deploy-Token': token })
-    return expected === 'accepted' ? status === 501 : body.error === expected
+    return expected === 'accepted' ? status === ACCEPTED && body.error === 'container_not_found' : body.error === expected
   }, { timeoutMs: 5000, intervalMs: 20 })
   return performance.now() - since
 }
@@ -96,16 +100,16 @@ describe('the agent and its data directory', () => {
     expect((await stat(join(fresh.dataDir, 'hook.key'))).mode & 0o777).toBe(0o600)
   })
 
-  it('accepts a token the CLI minted: 501 with the parsed claims (deploying comes next)', async () => {
-    const token = await mint(main.dataDir, { containerNames: ['web', 'api'], action: 'recreate', cleanup: false })
+  it('accepts a token the CLI minted: the deployer then looks for the containers it names', async () => {
+    const token = await mint(main.dataDir, { containerNames: [NOBODY, `${NOBODY}-api`], action: 'recreate', cleanup: false })
     const response = await deploy(main.agent, { Authorization: `Bearer ${token}` })
-    expect(response.status).toBe(501)
-    expect(response.body).toMatchObject({ error: 'not_implemented', claims: { containerNames: ['web', 'api'], action: 'recreate', cleanup: false } })
+    expect(response.status).toBe(ACCEPTED)
+    expect(response.body).toMatchObject({ error: 'container_not_found', missing: [NOBODY, `${NOBODY}-api`] })
   })
 
   it('honours a revocation by jti within one second, without a restart', async () => {
     const token = await mint(main.dataDir)
-    expect((await deploy(main.agent, { 'X-Deploy-Token': token })).status).toBe(501)
+    expect((await deploy(main.agent, { 'X-Deploy-Token': token })).status).toBe(ACCEPTED)
     const revocations = await openRevocations(main.dataDir)
     const { jti } = await revocations.revoke({ token })
     expect(jti).toMatch(/^[A-Za-z0-9_-]{22}$/)
@@ -116,12 +120,12 @@ describe('the agent and its data directory', () => {
 
   it("accepts docker-deploy-api's tokens after key import, and honours its sha512 revocation entries", async () => {
     const legacy = legacyKey()
-    const token = legacyToken(legacy, { containerNames: ['web'], action: 2, cleanup: false })
+    const token = legacyToken(legacy, { containerNames: [NOBODY], action: 2, cleanup: false })
     expect((await deploy(main.agent, { 'X-Deploy-Token': token })).body.error).toBe('bad_signature')
 
     await (await openKeyRing(main.dataDir)).importLegacyPem(legacy.pem)
     expect(await timeUntil(main.agent, token, 'accepted')).toBeLessThan(PICKUP_LIMIT_MS)
-    expect((await deploy(main.agent, { 'X-Deploy-Token': token })).body.claims).toMatchObject({ action: 'restart', containerNames: ['web'] })
+    expect((await deploy(main.agent, { 'X-Deploy-Token': token })).body).toMatchObject({ error: 'container_not_found', missing: [NOBODY] })
 
     // What docker-deploy-api's `revoke token` does: append the digest, rewrite the file in place.
     const path = join(main.dataDir, 'revoked-tokens.json')
@@ -141,12 +145,12 @@ describe('the agent and its data directory', () => {
     const fresh = await mint(main.dataDir)
     expect(fresh).not.toBe(old)
     expect(await timeUntil(main.agent, fresh, 'accepted')).toBeLessThan(PICKUP_LIMIT_MS)
-    expect((await deploy(main.agent, { 'X-Deploy-Token': old })).status).toBe(501)
+    expect((await deploy(main.agent, { 'X-Deploy-Token': old })).status).toBe(ACCEPTED)
     expect(main.agent.stores.keys.current().kid).toBe(rotated.kid)
 
     await ring.retire(previous)
     expect(await timeUntil(main.agent, old, 'unknown_key')).toBeLessThan(PICKUP_LIMIT_MS)
-    expect((await deploy(main.agent, { 'X-Deploy-Token': fresh })).status).toBe(501)
+    expect((await deploy(main.agent, { 'X-Deploy-Token': fresh })).status).toBe(ACCEPTED)
   })
 })
 

@@ -5,7 +5,6 @@
  */
 import { spawn } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
-import { createServer, type AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -24,19 +23,11 @@ let agent: RunningAgent
 let dataDir: string
 const agentLogs: string[] = []
 
-/** A port that was free a moment ago: the scripts carry the agent's URL, so it must be known before it starts. */
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as AddressInfo
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
-
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), 'dh-scripts-'))
   const config = loadConfig({
-    PORT: String(await freePort()),
+    // With PORT=0 and no URL, the agent puts its real address into the scripts.
+    PORT: '0',
     DATA_DIR: dataDir,
     DOCKER_HOST: dockerHost(),
     DEPLOY_STABLE_SECONDS: String(STABLE_SECONDS),
@@ -145,7 +136,7 @@ describe('the bash helper (/s) against the agent', () => {
     expect(run.stdout.map((line) => line.text).join('\n') + run.stderr).not.toContain(forged.slice(10, 40))
   })
 
-  it('exits 3 when a named container does not exist (404), touching nothing', async () => {
+  it('exits 3 naming the container when it does not exist (404)', async () => {
     const missing = uniqueName('missing')
     const run = await runHelper(await tokenFor([missing]))
     expect(run.code).toBe(3)

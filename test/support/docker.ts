@@ -86,7 +86,8 @@ export function docker(args: readonly string[], opts: RunOptions = {}): Promise<
 
 /** `docker rm/rmi/network rm/volume rm` of something that is already gone is not an error for cleanup. */
 export function isNoSuchObject(error: unknown): boolean {
-  return error instanceof CommandError && /no such|not found|404/i.test(error.stderr)
+  // Engine 20.10 says "reference does not exist" for an image id removed a moment ago.
+  return error instanceof CommandError && /no such|not found|does not exist|404/i.test(error.stderr)
 }
 
 /** `dh-<prefix>-<random>`: lower case, valid for containers, networks, volumes and image repositories. */

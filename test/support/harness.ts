@@ -147,16 +147,28 @@ export async function hostAddress(container: string, port: string = '80/tcp'): P
   return address
 }
 
+async function removeOne<T>(item: T, remove: (item: T) => Promise<unknown>): Promise<void> {
+  try {
+    await remove(item)
+  } catch (error) {
+    if (!isNoSuchObject(error)) throw error
+  }
+}
+
 async function removeEach<T>(items: Set<T>, remove: (item: T) => Promise<unknown>): Promise<Error[]> {
-  const results = await Promise.allSettled([...items].map(async (item) => {
-    try {
-      await remove(item)
-    } catch (error) {
-      if (!isNoSuchObject(error)) throw error
-    }
-  }))
+  const results = await Promise.allSettled([...items].map((item) => removeOne(item, remove)))
   items.clear()
   return results.flatMap((r) => (r.status === 'rejected' ? [r.reason instanceof Error ? r.reason : new Error(String(r.reason))] : []))
+}
+
+/** One at a time: a reference and the id it points to, removed at once, race in the Engine. */
+async function removeImages(items: Set<string>, remove: (item: string) => Promise<unknown>): Promise<Error[]> {
+  const errors: Error[] = []
+  for (const item of items) {
+    await removeOne(item, remove).catch((error: unknown) => errors.push(error instanceof Error ? error : new Error(String(error))))
+  }
+  items.clear()
+  return errors
 }
 
 /**
@@ -169,9 +181,9 @@ export async function cleanup(): Promise<void> {
     ...(await removeEach(tracked.containers, (c) => docker(['rm', '-f', '-v', c]))),
     ...(await removeEach(tracked.networks, (n) => docker(['network', 'rm', n]))),
     ...(await removeEach(tracked.volumes, (v) => docker(['volume', 'rm', '-f', v]))),
-    ...(await removeEach(tracked.images, (i) => docker(['rmi', i]))),
+    ...(await removeImages(tracked.images, (i) => docker(['rmi', i]))),
     // -f: an image built here may have been tagged again by the test (or the code under test).
-    ...(await removeEach(tracked.imageIds, (i) => docker(['rmi', '-f', i]))),
+    ...(await removeImages(tracked.imageIds, (i) => docker(['rmi', '-f', i]))),
     ...(await removeEach(tracked.registries, (r) => r.stop())),
   ]
   if (errors.length) throw new AggregateError(errors, `cleanup failed: ${errors.map((e) => e.message).join('; ')}`)

@@ -50,6 +50,16 @@ describe('webhookSetup', () => {
     expect(webhookSetup(URL, 'gitlab', TOKEN, SECRET).secret).toBeUndefined()
     expect(webhookSetup(URL, 'dockerhub', TOKEN, SECRET).secret).toBeUndefined()
   })
+
+  it("gives GitLab its signing token (whsec_ + base64 of the secret's bytes) and the generic hook its optional secret", () => {
+    const gitlab = webhookSetup(URL, 'gitlab', TOKEN, SECRET)
+    expect(gitlab.signingToken).toBe(`whsec_${Buffer.from(SECRET, 'base64url').toString('base64')}`)
+    expect(value(webhookInstructions(gitlab), 'Signing token')).toBe(gitlab.signingToken)
+    const generic = webhookSetup(URL, 'generic', TOKEN, SECRET)
+    expect(generic.secret).toBe(SECRET)
+    expect(value(webhookInstructions(generic), 'Secret')).toBe(SECRET)
+    for (const provider of ['distribution', 'harbor', 'quay'] as const) expect(webhookSetup(URL, provider, TOKEN, SECRET)).not.toHaveProperty('signingToken')
+  })
 })
 
 describe('webhookInstructions', () => {

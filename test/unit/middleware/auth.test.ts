@@ -30,14 +30,14 @@ async function setup(options: { limit?: number; behindProxy?: boolean; revoked?:
 }
 
 describe('POST /v1/deploy authentication', () => {
-  it('accepts X-Deploy-Token and Authorization: Bearer, answering 501 with the claims until deploying exists', async () => {
+  it('accepts X-Deploy-Token and Authorization: Bearer (501 from an app that has no deployer)', async () => {
     const { mint, deploy } = await setup()
     const token = await mint()
     const variants: Record<string, string>[] = [{ 'X-Deploy-Token': token }, { Authorization: `Bearer ${token}` }, { authorization: `bearer  ${token}` }]
     for (const headers of variants) {
       const response = await deploy(headers)
       expect(response.status).toBe(501)
-      expect(await response.json()).toMatchObject({ error: 'not_implemented', claims: { containerNames: ['web'], action: 'pull-recreate', cleanup: true } })
+      expect(await response.json()).toMatchObject({ error: 'not_implemented' })
     }
   })
 

@@ -246,6 +246,14 @@ describe('verify rejects, with one precise reason', () => {
     expect((await verifier.verify(token, 'github')).ok).toBe(true)
   })
 
+  it('status: any token, bound to a webhook or not, may read back the deployments it started', async () => {
+    const verifier = verifierWith()
+    for (const hook of [undefined, { provider: 'github' as const, ref: 'refs/heads/main' }, { provider: 'distribution' as const }]) {
+      const { token } = await mint(hook ? { hook } : {})
+      expect((await verifier.verify(token, 'status')).ok, hook?.provider ?? 'unbound').toBe(true)
+    }
+  })
+
   it('never echoes the token in a rejection message', async () => {
     const { token } = await mint()
     const [, , payload, footer] = token.split('.') as [string, string, string, string]
