@@ -1,8 +1,9 @@
 /*
  * Issue 2: what EngineClient costs on top of the HTTP request it makes. Container inspects per second
- * through `inspectContainer` against a bare undici `request()` loop on the same socket and path, both
- * reading the whole body, interleaved in rounds (alternating which goes first) so that drift in the
- * Engine's speed hits both sides.
+ * through `inspectContainer` against a bare undici `request()` loop on the same socket and path that
+ * reads the whole body, interleaved in rounds (each round starts with another loop) so that drift in
+ * the Engine's speed hits all alike. A third loop, bare + JSON.parse, and the CPU time per call of
+ * each show where a gap comes from: parsing, validation, or the client itself.
  */
 import { Agent, request } from 'undici'
 import { EngineClient } from '../../agent/docker/engine.ts'

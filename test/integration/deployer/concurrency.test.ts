@@ -1,27 +1,33 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { TargetOutcome } from '../../../src/deploy.ts'
-import { makeDeployer, type TestDeployer } from '../../support/deployer.ts'
+import { startTestAgent, type TestAgent } from '../../support/agent.ts'
 import { buildImage, cleanup, docker, registry, runContainer, uniqueName } from '../../support/harness.ts'
 
-let t: TestDeployer
+/* Many callers deploying one container at the same moment, through the real HTTP endpoint. */
+let t: TestAgent
 beforeAll(async () => {
-  t = await makeDeployer({ stableMs: 0 })
+  t = await startTestAgent()
 })
 afterAll(async () => {
   await t.close()
   await cleanup()
 })
 
-async function burst(name: string, requests: number): Promise<TargetOutcome[]> {
-  const answers = await Promise.all(
+interface Answer {
+  status: number
+  result: { ok: boolean; targets: { status: string; message?: string }[] }
+  body: string
+}
+
+async function burst(name: string, requests: number): Promise<Answer[]> {
+  const token = await t.token([name], 'pull-recreate')
+  return Promise.all(
     Array.from({ length: requests }, async () => {
-      const started = await t.deployer.start({ containerNames: [name], action: 'pull-recreate', cleanup: false, jti: 'j', trigger: { source: 'api' } })
-      if (!started.ok) throw new Error(started.message)
-      const record = await started.deployment.done
-      return record.targets[0] as TargetOutcome
+      const response = await fetch(`${t.agent.url}/v1/deploy`, { method: 'POST', headers: { 'x-deploy-token': token, accept: 'application/x-ndjson' } })
+      const body = await response.text()
+      const last = body.trim().split('\n').at(-1) ?? '{}'
+      return { status: response.status, result: JSON.parse(last) as Answer['result'], body }
     }),
   )
-  return answers
 }
 
 describe('concurrent deploys of one container', () => {
@@ -32,22 +38,22 @@ describe('concurrent deploys of one container', () => {
     const v2 = await buildImage(ref, { content: 'v2', push: true })
     await docker(['tag', v1, ref])
 
-    const wave1 = await burst(app.name, 20)
-    expect(wave1).toHaveLength(20)
-    expect(wave1.filter((o) => o.status === 'succeeded')).toHaveLength(1)
-    expect(wave1.filter((o) => o.status === 'up-to-date')).toHaveLength(19)
-    expect(JSON.stringify(wave1)).not.toMatch(/409|conflict|already in use/i)
-    const afterWave1 = await t.engine.inspectContainer(app.name)
-    expect(afterWave1?.Image).toBe(v2)
-
-    const v3 = await buildImage(ref, { content: 'v3', push: true })
-    await docker(['tag', v2, ref])
-    const wave2 = await burst(app.name, 20)
-    expect(wave2.filter((o) => o.status === 'succeeded')).toHaveLength(1)
-    expect(wave2.filter((o) => o.status === 'up-to-date')).toHaveLength(19)
-    const afterWave2 = await t.engine.inspectContainer(app.name)
-    expect(afterWave2?.Image).toBe(v3)
-    expect(afterWave2?.State.Running).toBe(true)
+    for (const [wave, newest] of [[1, v2], [2, await buildImage(ref, { content: 'v3', push: true })]] as const) {
+      if (wave === 2) await docker(['tag', v2, ref]) // the host still tags v2; the registry has v3
+      const answers = await burst(app.name, 20)
+      expect(answers).toHaveLength(20)
+      for (const answer of answers) {
+        expect(answer.status).toBe(200)
+        expect(answer.result.ok).toBe(true)
+        expect(answer.body).not.toMatch(/\b409\b|conflict|already in use/i)
+      }
+      const statuses = answers.map((a) => a.result.targets[0]?.status)
+      expect(statuses.filter((s) => s === 'succeeded'), `wave ${wave}`).toHaveLength(1)
+      expect(statuses.filter((s) => s === 'up-to-date'), `wave ${wave}`).toHaveLength(19)
+      const container = await t.agent.engine.inspectContainer(app.name)
+      expect(container?.Image).toBe(newest)
+      expect(container?.State.Running).toBe(true)
+    }
     const leftovers = await docker(['ps', '-a', '--format', '{{.Names}}', '--filter', `name=${app.name}`])
     expect(leftovers.trim()).toBe(app.name)
   })

@@ -21,7 +21,8 @@ import { baseImage, buildImage, cleanup, docker, registry, runContainer, trackIm
 
 let t: TestAgent
 beforeAll(async () => {
-  t = await startTestAgent()
+  // This file sends many refused deliveries on purpose; the failure limit has tests of its own.
+  t = await startTestAgent({ AUTH_FAILURE_LIMIT: '0' })
 })
 afterAll(async () => {
   await t?.close()
