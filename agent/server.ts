@@ -86,7 +86,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     deployer,
     hooks: {
       hookSecret: (jti) => hookSecretFor(hookKey, jti),
-      containerImages: (names) => containerImages(engine, names),
+      containerImages: containerImageReader(engine),
     },
     publicUrl,
     pages: { publicUrl, indexPage: config.indexPage, scriptTimeoutSeconds: config.scriptTimeoutSeconds, version: packageJson.version },
@@ -116,10 +116,24 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
 /**
  * `Config.Image` of each named container that exists: the reference it was created from, which a
  * registry push is matched against (the list API's `Image` turns into an ID once the tag moves).
+ * Deliveries arriving together for the same container share one inspect in flight: a burst of
+ * webhooks must not queue a burst of Engine calls behind the deploy that is running.
  */
-async function containerImages(engine: EngineClient, names: readonly string[]): Promise<Map<string, string>> {
-  const inspected = await Promise.all(names.map(async (name) => [name, (await engine.inspectContainer(name))?.Config.Image] as const))
-  return new Map(inspected.filter((entry): entry is readonly [string, string] => Boolean(entry[1])))
+function containerImageReader(engine: EngineClient): (names: readonly string[]) => Promise<Map<string, string>> {
+  const inFlight = new Map<string, Promise<string | undefined>>()
+  const imageOf = (name: string): Promise<string | undefined> => {
+    let pending = inFlight.get(name)
+    if (!pending) {
+      pending = engine.inspectContainer(name).then((container) => container?.Config.Image ?? undefined)
+      inFlight.set(name, pending)
+      void pending.finally(() => inFlight.delete(name)).catch(() => {})
+    }
+    return pending
+  }
+  return async (names) => {
+    const images = await Promise.all(names.map(async (name) => [name, await imageOf(name)] as const))
+    return new Map(images.filter((entry): entry is readonly [string, string] => Boolean(entry[1])))
+  }
 }
 
 /**

@@ -58,7 +58,10 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
   const slots = semaphore(options.concurrency)
   const pulls = new Map<string, Promise<void>>()
   const running = new Set<Promise<unknown>>()
+  const active = new Set<string>()
   let draining = false
+  // Deploys wait for a recovery in progress: both would otherwise move the same containers.
+  let recovering: Promise<unknown> = Promise.resolve()
 
   const pullOnce = (key: string, pull: () => Promise<void>): Promise<void> => {
     const inFlight = pulls.get(key)
@@ -143,6 +146,7 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
   return {
     async start(request: DeployRequest): Promise<StartResult> {
       if (draining) return { ok: false, reason: 'unavailable', message: 'the agent is shutting down; try again in a moment' }
+      await recovering
       const containers = new Map<string, ContainerInspect>()
       try {
         for (const name of new Set(request.containerNames)) {
@@ -168,6 +172,7 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
         targets: names.map((container) => ({ container, status: 'pending' })),
         log: [],
       }
+      active.add(record.id)
       await store.save(record)
       const hub = new EventHub<DeployEvent>()
       const done = runDeployment(record, hub, containers).catch((error: unknown) => {
@@ -177,16 +182,23 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
         return publicRecord(record)
       })
       running.add(done)
-      void done.finally(() => running.delete(done))
+      void done.finally(() => {
+        running.delete(done)
+        active.delete(record.id)
+      })
       return { ok: true, deployment: { id: record.id, events: () => hub.stream(), done } }
     },
 
     get: (id) => store.load(id),
 
     async recover() {
-      const report = await recoverInterrupted(engine, journal, store, logger, now)
-      await store.prune()
-      return report
+      const run = (async () => {
+        const report = await recoverInterrupted(engine, journal, store, logger, now, (id) => active.has(id))
+        await store.prune()
+        return report
+      })()
+      recovering = run.catch(() => {})
+      return run
     },
 
     async drain() {

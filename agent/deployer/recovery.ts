@@ -19,11 +19,19 @@ export interface RecoveryReport {
  * A recreate interrupted before its new container passed the health gate is undone; one interrupted
  * while removing the old container is completed.
  */
-export async function recoverInterrupted(engine: EngineClient, journal: RecreateJournal, deployments: DeploymentStore, logger: Logger, now: () => Date): Promise<RecoveryReport> {
+export async function recoverInterrupted(
+  engine: EngineClient,
+  journal: RecreateJournal,
+  deployments: DeploymentStore,
+  logger: Logger,
+  now: () => Date,
+  /** Deployments this process runs now: their journal entries and records are live, not leftovers. */
+  isActive: (deploymentId: string) => boolean = () => false,
+): Promise<RecoveryReport> {
   const report: RecoveryReport = { restored: [], completed: [], failed: [] }
   const { entries, unreadable } = await journal.leftovers()
   for (const file of unreadable) logger.error('unreadable journal entry left alone', { file })
-  for (const entry of entries) {
+  for (const entry of entries.filter((e) => !isActive(e.deployment))) {
     try {
       const old = await engine.inspectContainer(entry.oldId)
       if (entry.step === 'remove-old' || !old) {
@@ -43,7 +51,7 @@ export async function recoverInterrupted(engine: EngineClient, journal: Recreate
     }
   }
 
-  for (const record of await deployments.unfinished()) {
+  for (const record of (await deployments.unfinished()).filter((r) => !isActive(r.id))) {
     const time = now().toISOString()
     const settled = (container: string) => report.restored.includes(container) ? 'rolled-back' : report.completed.includes(container) ? 'succeeded' : 'failed'
     record.targets = record.targets.map((t) => (t.status === 'pending' || t.status === 'running' ? { ...t, status: settled(t.container), message: 'interrupted by an agent restart' } : t))

@@ -32,6 +32,8 @@ import {
 } from '../../src/tokens/keys.ts'
 import type { KeyRingView } from '../../src/tokens/verify.ts'
 import { createFileExclusive, fileVersion, isErrorCode, writeFileAtomic } from './atomic.ts'
+import { readJsonFile } from './json-file.ts'
+import { refreshOnChange } from './refresh.ts'
 
 /** One key of the ring, as `key show` lists it. */
 export interface KeyInfo {
@@ -117,7 +119,7 @@ export async function openKeyRing(dataDir: string, now: () => Date = () => new D
   await mkdir(dir, { recursive: true, mode: 0o700 })
 
   let state = await load(undefined)
-  let refreshing: Promise<boolean> | undefined
+  const refresh = refreshOnChange(indexPath, { get: () => state, set: (next) => (state = next) }, load)
 
   async function load(previous: State | undefined): Promise<State> {
     for (;;) {
@@ -126,27 +128,16 @@ export async function openKeyRing(dataDir: string, now: () => Date = () => new D
         await create()
         continue
       }
-      const index = parseIndex(await readFile(indexPath, 'utf8').catch((error: unknown) => {
-        if (isErrorCode(error, 'ENOENT')) return undefined
-        throw error
-      }))
+      const index = await readIndex()
       // Replaced or removed between stat and read: look again.
       if (index === undefined) continue
       return await buildState(version, index, previous)
     }
   }
 
-  function parseIndex(text: string | undefined): Index | undefined {
-    if (text === undefined) return undefined
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw new KeyRingError('corrupt', `${indexPath} is not valid JSON`)
-    }
-    const parsed = IndexSchema.safeParse(json)
-    if (!parsed.success) throw new KeyRingError('corrupt', `${indexPath} is not a key ring index`)
-    const index = parsed.data as Index
+  async function readIndex(): Promise<Index | undefined> {
+    const index = (await readJsonFile(indexPath, IndexSchema, { mismatch: `${indexPath} is not a key ring index`, error: (message) => new KeyRingError('corrupt', message) })) as Index | undefined
+    if (index === undefined) return undefined
     const current = index.keys.find((key) => key.kid === index.current)
     if (!current || current.retired) throw new KeyRingError('corrupt', `${indexPath}: the current key is missing or retired`)
     return index
@@ -183,7 +174,7 @@ export async function openKeyRing(dataDir: string, now: () => Date = () => new D
     const created = await createFileExclusive(indexPath, serialize({ current: signer.kid, keys: [entry] }))
     if (!created) {
       // Another process created the ring first; ours is only an orphan unless it is the same key.
-      const winner = parseIndex(await readFile(indexPath, 'utf8'))
+      const winner = await readIndex()
       if (!winner?.keys.some((key) => key.kid === signer.kid)) await unlink(secretPath(signer.kid)).catch(() => {})
     }
   }
@@ -191,26 +182,6 @@ export async function openKeyRing(dataDir: string, now: () => Date = () => new D
   async function save(index: Index): Promise<void> {
     await writeFileAtomic(indexPath, serialize(index))
     state = await buildState(await fileVersion(indexPath), index, state)
-  }
-
-  async function refresh(): Promise<boolean> {
-    refreshing ??= (async () => {
-      try {
-        const version = await fileVersion(indexPath)
-        if (version === state.version) return false
-        try {
-          state = await load(state)
-        } catch (error) {
-          // Keep the last good state, and report this version of the file once rather than on every poll.
-          state = { ...state, version }
-          throw error
-        }
-        return true
-      } finally {
-        refreshing = undefined
-      }
-    })()
-    return await refreshing
   }
 
   const info = (entry: Entry): KeyInfo => ({ ...entry, current: entry.kid === state.index.current })

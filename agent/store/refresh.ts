@@ -1,3 +1,5 @@
+import { fileVersion } from './atomic.ts'
+
 /** A store that can notice its file changed on disk and re-read it. */
 export interface Refreshable {
   refresh(): Promise<boolean>
@@ -27,5 +29,40 @@ export function keepFresh(stores: readonly Refreshable[], onError: (error: unkno
   return () => {
     stopped = true
     clearTimeout(timer)
+  }
+}
+
+/** What a store keeps in memory from its file, tagged with the `fileVersion` it was read at. */
+export interface VersionedState {
+  version: string
+}
+
+/**
+ * Builds a store's `refresh()`: reloads its state when the file at `path` changed since `state.get()`
+ * was read, with one reload shared by concurrent calls. A reload that throws keeps the last good
+ * state but records the file's new version, so a broken file is reported once rather than on every poll.
+ *
+ * @example
+ * const refresh = refreshOnChange(path, { get: () => state, set: (next) => (state = next) }, load)
+ */
+export function refreshOnChange<S extends VersionedState>(path: string, state: { get(): S; set(next: S): void }, load: (previous: S) => Promise<S>): () => Promise<boolean> {
+  let refreshing: Promise<boolean> | undefined
+  return async () => {
+    refreshing ??= (async () => {
+      try {
+        const version = await fileVersion(path)
+        if (version === state.get().version) return false
+        try {
+          state.set(await load(state.get()))
+        } catch (error) {
+          state.set({ ...state.get(), version })
+          throw error
+        }
+        return true
+      } finally {
+        refreshing = undefined
+      }
+    })()
+    return await refreshing
   }
 }

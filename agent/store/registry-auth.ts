@@ -8,11 +8,12 @@
  * `registry` looks its login up directly. The Docker CLI's "https://index.docker.io/v1/" and the
  * Hub's other names are read as "docker.io" too.
  */
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { DOCKER_HUB } from '../../src/image-reference.ts'
-import { fileVersion, isErrorCode, writeFileAtomic } from './atomic.ts'
+import { fileVersion, writeFileAtomic } from './atomic.ts'
+import { readJsonFile } from './json-file.ts'
+import { refreshOnChange } from './refresh.ts'
 
 export const REGISTRY_AUTH_FILE = 'registry-auth.json'
 
@@ -74,48 +75,17 @@ interface State {
 export async function openRegistryAuth(dataDir: string): Promise<RegistryAuth> {
   const path = join(dataDir, REGISTRY_AUTH_FILE)
   let state = await load()
-  let refreshing: Promise<boolean> | undefined
+  const refresh = refreshOnChange(path, { get: () => state, set: (next) => (state = next) }, load)
 
   async function load(): Promise<State> {
     const version = await fileVersion(path)
-    const text = await readFile(path, 'utf8').catch((error: unknown) => {
-      if (isErrorCode(error, 'ENOENT')) return '{}'
-      throw error
-    })
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw new RegistryAuthError(`${path} is not valid JSON`)
-    }
-    const file = FileSchema.safeParse(json)
-    if (!file.success) throw new RegistryAuthError(`${path} must hold a JSON object keyed by registry host`)
+    const raw = (await readJsonFile(path, FileSchema, { mismatch: `${path} must hold a JSON object keyed by registry host`, error: (message) => new RegistryAuthError(message) })) ?? {}
     const logins = new Map<string, RegistryLogin>()
-    for (const [key, value] of Object.entries(file.data)) {
+    for (const [key, value] of Object.entries(raw)) {
       const host = normalizeRegistryHost(key)
       if (!logins.has(host)) logins.set(host, decodeEntry(key, value))
     }
-    return { version, raw: file.data, logins }
-  }
-
-  async function refresh(): Promise<boolean> {
-    refreshing ??= (async () => {
-      try {
-        const version = await fileVersion(path)
-        if (version === state.version) return false
-        try {
-          state = await load()
-        } catch (error) {
-          // Keep the last good logins, and report this version of the file once rather than on every poll.
-          state = { ...state, version }
-          throw error
-        }
-        return true
-      } finally {
-        refreshing = undefined
-      }
-    })()
-    return await refreshing
+    return { version, raw, logins }
   }
 
   /** Rewrites the file from what is on disk now (another process may have changed it), minus `host`'s entries. */

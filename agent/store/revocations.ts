@@ -4,12 +4,13 @@
  * read what the other wrote. The running agent re-reads it when it changes (see refresh).
  */
 import { createHash } from 'node:crypto'
-import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import { z } from 'zod'
 import { fromBase64Url } from '../../src/tokens/encoding.ts'
 import type { RevocationsView } from '../../src/tokens/verify.ts'
-import { fileVersion, isErrorCode, writeFileAtomic } from './atomic.ts'
+import { fileVersion, writeFileAtomic } from './atomic.ts'
+import { readJsonFile } from './json-file.ts'
+import { refreshOnChange } from './refresh.ts'
 
 export const REVOCATIONS_FILE = 'revoked-tokens.json'
 const SHA512_HEX = /^[0-9a-f]{128}$/
@@ -49,44 +50,13 @@ interface State {
 export async function openRevocations(dataDir: string): Promise<Revocations> {
   const path = join(dataDir, REVOCATIONS_FILE)
   let state = await load()
-  let refreshing: Promise<boolean> | undefined
+  const refresh = refreshOnChange(path, { get: () => state, set: (next) => (state = next) }, load)
 
   async function load(): Promise<State> {
     const version = await fileVersion(path)
-    const text = await readFile(path, 'utf8').catch((error: unknown) => {
-      if (isErrorCode(error, 'ENOENT')) return '[]'
-      throw error
-    })
-    let json: unknown
-    try {
-      json = JSON.parse(text)
-    } catch {
-      throw new RevocationsError(`${path} is not valid JSON`)
-    }
-    const parsed = ListSchema.safeParse(json)
-    if (!parsed.success) throw new RevocationsError(`${path} must hold a JSON array of strings`)
-    const entries = new Set(parsed.data.map((entry) => (SHA512_HEX.test(entry.toLowerCase()) ? entry.toLowerCase() : entry)))
-    return { version, entries, hasDigests: parsed.data.some((entry) => SHA512_HEX.test(entry.toLowerCase())) }
-  }
-
-  async function refresh(): Promise<boolean> {
-    refreshing ??= (async () => {
-      try {
-        const version = await fileVersion(path)
-        if (version === state.version) return false
-        try {
-          state = await load()
-        } catch (error) {
-          // Keep the last good state, and report this version of the file once rather than on every poll.
-          state = { ...state, version }
-          throw error
-        }
-        return true
-      } finally {
-        refreshing = undefined
-      }
-    })()
-    return await refreshing
+    const list = (await readJsonFile(path, ListSchema, { mismatch: `${path} must hold a JSON array of strings`, error: (message) => new RevocationsError(message) })) ?? []
+    const entries = new Set(list.map((entry) => (SHA512_HEX.test(entry.toLowerCase()) ? entry.toLowerCase() : entry)))
+    return { version, entries, hasDigests: list.some((entry) => SHA512_HEX.test(entry.toLowerCase())) }
   }
 
   return {

@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest'
 import { RecreateJournal, type RecreateEntry, type RecreateStep } from '../../../agent/deployer/journal.ts'
 import { makeDeployer } from '../../support/deployer.ts'
-import { buildImage, cleanup, docker, hostAddress, httpGet, registry, runContainer, uniqueName, waitFor } from '../../support/harness.ts'
+import { buildImage, cleanup, docker, hostAddress, httpGet, registry, runContainer, trackContainer, uniqueName, waitFor } from '../../support/harness.ts'
 
 /**
  * A journal that freezes the deployer for good right after writing the entry for `step`: the
@@ -79,5 +79,32 @@ describe('an agent that dies in the middle of a recreate', () => {
     }
     await restarted.close()
     await first.close()
+  })
+})
+
+describe('recovery while the agent runs', () => {
+  it('leaves the recreates of deployments in progress alone', async () => {
+    const ref = `${registry()}/${uniqueName('live')}:live`
+    const v1 = await buildImage(ref, { content: 'v1', push: true })
+    const app = await runContainer({ image: ref })
+    await buildImage(ref, { content: 'v2', push: true })
+    await docker(['tag', v1, ref])
+    const base = await makeDeployer({ stableMs: 0 })
+    const journal = new FreezingJournal(base.dataDir, 'stop')
+    const live = await makeDeployer({ stableMs: 0, dataDir: base.dataDir, journal })
+    const started = await live.deployer.start({ containerNames: [app.name], action: 'pull-recreate', cleanup: false, jti: 'j', trigger: { source: 'api' } })
+    expect(started.ok).toBe(true)
+    await journal.frozen
+    const before = await containersNamedLike(app.name)
+    expect(before).toHaveLength(2) // the old container and its replacement under a temporary name
+    before.forEach(trackContainer)
+
+    const report = await live.deployer.recover()
+    expect(report).toEqual({ restored: [], completed: [], failed: [] })
+    expect(await containersNamedLike(app.name)).toEqual(before)
+    expect((await new RecreateJournal(base.dataDir).leftovers()).entries).toHaveLength(1)
+    if (started.ok) expect((await live.deployer.get(started.deployment.id))?.status).toBe('running')
+    await live.engine.close()
+    await base.close()
   })
 })
