@@ -9,6 +9,7 @@
  * Which burst goes first alternates. Figures: the 99th percentile time to the answer of a delivery,
  * and its ratio to the 99th percentile of `GET /healthz` (which asks the Engine for `_ping`).
  */
+import { loadavg } from 'node:os'
 import { Pool, request } from 'undici'
 import { generateToken } from '../../agent/cli/token.ts'
 import { docker, importBusyboxImage } from '../support/docker.ts'
@@ -103,6 +104,7 @@ async function measure(log: (line: string) => void, agent: AgentProcess, pool: P
     )
   const healthChecks = () => Promise.all(Array.from({ length: DELIVERIES }, () => timedRequest({ method: 'GET', path: '/healthz' })))
 
+  const loadBefore = loadavg()[0]!
   const hooks: Sample[] = []
   const health: Sample[] = []
   const notDuringDeploy: number[] = []
@@ -145,6 +147,8 @@ async function measure(log: (line: string) => void, agent: AgentProcess, pool: P
     ignoredDeliveriesMs: spread(hooks.filter((s) => s.status === 200).map((s) => s.ms)),
     healthzMs: spread(healthMs),
     deploy: `restart with DEPLOY_STABLE_SECONDS=${STABLE_SECONDS}, running while every burst was answered`,
+    // The machine is shared: a busy Engine or disk shows in the deployments' answers first.
+    loadAverage: { before: round(loadBefore, 2), after: round(loadavg()[0]!, 2) },
   }
   const [p99Name, p99Unit, p99Target] = FIGURES.p99
   const [ratioName, ratioUnit, ratioTarget] = FIGURES.ratio

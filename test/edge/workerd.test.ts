@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { generateSecretPaserk, importSigningKey, type SigningKey } from '../../src/tokens/keys.ts'
+import { mintToken } from '../../src/tokens/mint.ts'
 import { waitFor } from '../support/harness.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
@@ -90,7 +92,12 @@ describe('the edge app in workerd (wrangler dev)', () => {
   let output = ''
   let tempDir: string | undefined
 
+  let signer: SigningKey
+  let stranger: SigningKey
+
   beforeAll(async () => {
+    signer = await importSigningKey(await generateSecretPaserk())
+    stranger = await importSigningKey(await generateSecretPaserk())
     agentPort = await agent.listen()
     const [port, inspectorPort] = [await freePort(), await freePort()]
     base = `http://127.0.0.1:${port}`
@@ -106,6 +113,7 @@ describe('the edge app in workerd (wrangler dev)', () => {
         '--port', String(port),
         '--inspector-port', String(inspectorPort),
         '--var', `AGENT_URL:http://127.0.0.1:${agentPort}`,
+        '--var', `PUBLIC_KEYS:${signer.publicKey}`,
         '--persist-to', join(tempDir, 'state'),
         '--show-interactive-dev-session=false',
         '--log-level', 'warn',
@@ -193,6 +201,24 @@ describe('the edge app in workerd (wrangler dev)', () => {
     } finally {
       await agent.listen(agentPort)
     }
+  })
+
+  it('verifies deploy tokens with the PUBLIC_KEYS it was given (paseto in workerd)', async () => {
+    const token = async (key: SigningKey) => (await mintToken({ containerNames: ['web'], action: 'restart', cleanup: false, expiresIn: 600 }, key, new Date())).token
+    const deploy = (headers: Record<string, string>) => fetch(`${base}/v1/deploy`, { method: 'POST', headers })
+
+    const valid = await deploy({ 'x-deploy-token': await token(signer) })
+    expect(valid.status).toBe(501) // verified; relaying deploys from the edge is not built yet
+    expect(await valid.json()).toMatchObject({ error: 'not_implemented' })
+
+    const foreign = await deploy({ 'x-deploy-token': await token(stranger) })
+    expect(foreign.status).toBe(401)
+    expect(await foreign.json()).toMatchObject({ error: 'unknown_key' })
+
+    const good = await token(signer)
+    const tampered = `${good.slice(0, 30)}${good[30] === 'A' ? 'B' : 'A'}${good.slice(31)}`
+    expect(((await (await deploy({ authorization: `Bearer ${tampered}` })).json()) as { error: string }).error).toMatch(/bad_signature|malformed|invalid_claims/)
+    expect(((await (await deploy({})).json()) as { error: string }).error).toBe('missing')
   })
 
   it("answers an unknown path with the app's JSON 404", async () => {
