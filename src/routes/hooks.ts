@@ -54,17 +54,19 @@ export function hookRoutes(options: HookRouteOptions): Hono<Env> {
       throw new ApiError(503, 'unavailable', 'the Docker Engine did not answer; the delivery can be retried')
     }
   }
+  const deps: HookDeps | undefined =
+    hooks && deployer ? { hookSecret: hooks.hookSecret, containerImages: imagesOrUnavailable(hooks), deliveries, deployer } : undefined
 
   const receive = (provider: HookProviderModule) =>
     async function hookDelivery(c: Context<Env>): Promise<Response> {
-      if (!hooks || !deployer) throw new ApiError(501, 'not_implemented', 'the token is valid, but this instance cannot deploy')
+      if (!deps) throw new ApiError(501, 'not_implemented', 'the token is valid, but this instance cannot deploy')
       const req: HookRequest = {
         headers: c.req.raw.headers,
         url: new URL(c.req.url),
         body: new Uint8Array(await c.req.arrayBuffer()),
         receivedAt: now(),
       }
-      const answer = await receiveHook(provider, req, c.get('deploy').claims, { hookSecret: hooks.hookSecret, containerImages: imagesOrUnavailable(hooks), deliveries, deployer })
+      const answer = await receiveHook(provider, req, c.get('deploy').claims, deps)
       if (answer.status !== 202) return c.json(answer.body, answer.status)
       const statusUrl = deploymentStatusUrl(c, publicUrl)(answer.body.deployment)
       c.header('x-deployment-id', answer.body.deployment)

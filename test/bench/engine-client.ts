@@ -14,8 +14,8 @@ import { figure, median, rate, round, type BenchContext, type BenchModule, type 
 
 const CONCURRENCIES = [1, 8] as const
 const ROUNDS = 3
-const RUN_MS = 2_000
-const WARMUP_MS = 500
+const RUN_MS = 1_500
+const WARMUP_MS = 300
 const TARGET = { op: '>=', value: 0.9 } as const
 /** Iterations of the in-process breakdown (JSON.parse and zod on one real inspect answer). */
 const BREAKDOWN_ITERATIONS = 5_000

@@ -8,6 +8,10 @@
  * ignored) — and, on the same connections while the same deploy runs, 100 `GET /healthz` at once.
  * Which burst goes first alternates. Figures: the 99th percentile time to the answer of a delivery,
  * and its ratio to the 99th percentile of `GET /healthz` (which asks the Engine for `_ping`).
+ *
+ * The deploy restarts the very container the deliveries name, the worst case: the Engine does not
+ * answer an inspect of a container while it stops or starts it, and a delivery that deploys inspects
+ * it (to match the push, and again to start the deployment). The details split the answers.
  */
 import { loadavg } from 'node:os'
 import { Pool, request } from 'undici'
@@ -49,21 +53,21 @@ export const webhooksBench: BenchModule = {
     const ref = `${ctx.registry}/${container}:live`
     const image = await importBusyboxImage(ref, { content: 'hooked' })
     let agent: AgentProcess | undefined
-    const pool = { current: undefined as Pool | undefined }
+    let pool: Pool | undefined
     try {
       await docker(['run', '-d', '--name', container, ref])
       const dataDir = await makeDataDir(ctx.prefix)
-      // The first mint creates the signing key and the hook key; the agent then reads both.
+      // The CLI creates the signing key, then the hook key; the agent reads both when it starts.
       const deployToken = await mintToken(dataDir, { containers: [container], action: 'restart' })
       const hook = await generateToken(
         { dataDir, publicUrl: 'http://127.0.0.1', now: () => new Date() },
         { containerNames: [container], action: 'restart', cleanup: false, expiresIn: 3600, hook: { provider: 'distribution' } },
       )
       agent = await startAgentProcess(dataDir, { DEPLOY_STABLE_SECONDS: String(STABLE_SECONDS), AUTH_FAILURE_LIMIT: '0' })
-      pool.current = new Pool(agent.url, { connections: DELIVERIES, pipelining: 1 })
-      return await measure(ctx.log, agent, pool.current, { ref, deployToken, hookToken: hook.token, authorization: hook.webhook!.header!.value })
+      pool = new Pool(agent.url, { connections: DELIVERIES, pipelining: 1 })
+      return await measure(ctx.log, agent, pool, { ref, deployToken, hookToken: hook.token, authorization: hook.webhook!.header!.value })
     } finally {
-      await pool.current?.close()
+      await pool?.close()
       await agent?.stop()
       await docker(['rm', '-f', container]).catch(() => {})
       await docker(['rmi', '-f', image]).catch(() => {})
@@ -109,16 +113,16 @@ async function measure(log: (line: string) => void, agent: AgentProcess, pool: P
   const health: Sample[] = []
   const notDuringDeploy: number[] = []
   // Round 0 warms up connections and code paths and is not counted.
-  for (let round = 0; round <= ROUNDS; round++) {
+  for (let pass = 0; pass <= ROUNDS; pass++) {
     const deployment = await startDeploy(agent, subjects.deployToken)
-    const first = round % 2 ? healthChecks : deliveries
-    const second = round % 2 ? deliveries : healthChecks
+    const first = pass % 2 ? healthChecks : deliveries
+    const second = pass % 2 ? deliveries : healthChecks
     const results = { first: await first(), second: await second() }
     const stillRunning = (await deploymentStatus(agent, deployment, subjects.deployToken)) === 'running'
-    if (round > 0) {
-      hooks.push(...(round % 2 ? results.second : results.first))
-      health.push(...(round % 2 ? results.first : results.second))
-      if (!stillRunning) notDuringDeploy.push(round)
+    if (pass > 0) {
+      hooks.push(...(pass % 2 ? results.second : results.first))
+      health.push(...(pass % 2 ? results.first : results.second))
+      if (!stillRunning) notDuringDeploy.push(pass)
     }
     // The round's deploy and the one its deliveries queued behind it must end before the next round.
     await untilEnded(agent, [deployment], subjects.deployToken)
