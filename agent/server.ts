@@ -10,6 +10,7 @@ import { hookSecretFor } from '../src/tokens/hook-secret.ts'
 import { createTokenVerifier } from '../src/tokens/verify.ts'
 import type { AgentConfig } from './config.ts'
 import { EngineClient } from './docker/engine.ts'
+import { imageReferencesByName } from './docker/containers-by-name.ts'
 import { engineHealth } from './docker/health.ts'
 import { credentialResolver } from './deployer/credentials.ts'
 import { createHostDeployer, type HostDeployer } from './deployer/deployer.ts'
@@ -86,7 +87,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     deployer,
     hooks: {
       hookSecret: (jti) => hookSecretFor(hookKey, jti),
-      containerImages: containerImageReader(engine),
+      containerImages: (names) => imageReferencesByName(engine, names),
     },
     publicUrl,
     pages: { publicUrl, indexPage: config.indexPage, scriptTimeoutSeconds: config.scriptTimeoutSeconds, version: packageJson.version },
@@ -119,23 +120,6 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
  * Deliveries arriving together for the same container share one inspect in flight: a burst of
  * webhooks must not queue a burst of Engine calls behind the deploy that is running.
  */
-function containerImageReader(engine: EngineClient): (names: readonly string[]) => Promise<Map<string, string>> {
-  const inFlight = new Map<string, Promise<string | undefined>>()
-  const imageOf = (name: string): Promise<string | undefined> => {
-    let pending = inFlight.get(name)
-    if (!pending) {
-      pending = engine.inspectContainer(name).then((container) => container?.Config.Image ?? undefined)
-      inFlight.set(name, pending)
-      void pending.finally(() => inFlight.delete(name)).catch(() => {})
-    }
-    return pending
-  }
-  return async (names) => {
-    const images = await Promise.all(names.map(async (name) => [name, await imageOf(name)] as const))
-    return new Map(images.filter((entry): entry is readonly [string, string] => Boolean(entry[1])))
-  }
-}
-
 /**
  * Finishes or undoes recreates an earlier process left halfway. Runs at start-up and again every few
  * seconds while some cannot be settled yet (the Engine is down), until all are.

@@ -12,7 +12,8 @@ import {
 import type { Logger } from '../../src/ports.ts'
 import type { EngineClient } from '../docker/engine.ts'
 import { isEngineError } from '../docker/errors.ts'
-import type { ContainerInspect } from '../docker/types.ts'
+import { containersByName } from '../docker/containers-by-name.ts'
+import type { ContainerInspect, ContainerSummary } from '../docker/types.ts'
 import { ContainerQueue } from './container-queue.ts'
 import type { CredentialResolver } from './credentials.ts'
 import { DeploymentStore } from './deployment-store.ts'
@@ -104,7 +105,7 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
     return { ...run, waited: busyBefore }
   }
 
-  async function runDeployment(record: StoredDeployment, hub: EventHub<DeployEvent>, containers: Map<string, ContainerInspect>): Promise<DeploymentRecord> {
+  async function runDeployment(record: StoredDeployment, hub: EventHub<DeployEvent>, found: Map<string, ContainerSummary>): Promise<DeploymentRecord> {
     const emit = (event: DeployEvent) => {
       if (event.type === 'log') record.log.push({ time: event.time, message: event.message, level: event.level, ...(event.target ? { target: event.target } : {}) })
       hub.publish(event)
@@ -115,7 +116,15 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
     say(`Deployment ${record.id}: ${record.action} ${record.containerNames.join(', ')}`)
 
     // IDs as they were when the deployment started: a dependent still names its provider's old ID.
-    const formerNames = new Map([...containers].map(([name, container]) => [container.Id, name]))
+    const formerNames = new Map([...found].map(([name, container]) => [container.Id, name]))
+    // Namespace dependencies only matter between targets of one deployment.
+    const containers = new Map<string, ContainerInspect>()
+    if (found.size > 1) {
+      for (const [name, summary] of found) {
+        const inspected = await engine.inspectContainer(summary.Id).catch(() => undefined)
+        if (inspected) containers.set(name, inspected)
+      }
+    }
     const finished = new Map<string, Promise<TargetOutcome>>()
     const runTarget = async (name: string): Promise<TargetOutcome> => {
       // Providers of a container: namespace this target uses go first (they are recreated with new IDs).
@@ -147,16 +156,13 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
     async start(request: DeployRequest): Promise<StartResult> {
       if (draining) return { ok: false, reason: 'unavailable', message: 'the agent is shutting down; try again in a moment' }
       await recovering
-      const containers = new Map<string, ContainerInspect>()
+      let found: Map<string, ContainerSummary>
       try {
-        for (const name of new Set(request.containerNames)) {
-          const container = await engine.inspectContainer(name)
-          if (container) containers.set(name, container)
-        }
+        found = await containersByName(engine, request.containerNames)
       } catch (error) {
         return { ok: false, reason: 'unavailable', message: isEngineError(error) ? error.engineMessage : 'the Docker Engine did not answer' }
       }
-      const missing = request.containerNames.filter((name) => !containers.has(name))
+      const missing = request.containerNames.filter((name) => !found.has(name))
       if (missing.length) return { ok: false, reason: 'not-found', missing, message: `Container${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}; nothing was changed` }
 
       const names = [...new Set(request.containerNames)]
@@ -175,7 +181,7 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
       active.add(record.id)
       await store.save(record)
       const hub = new EventHub<DeployEvent>()
-      const done = runDeployment(record, hub, containers).catch((error: unknown) => {
+      const done = runDeployment(record, hub, found).catch((error: unknown) => {
         logger.error('deployment crashed', { deployment: record.id, reason: messageOf(error) })
         record.status = 'failed'
         hub.close()
