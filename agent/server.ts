@@ -10,7 +10,7 @@ import { hookSecretFor } from '../src/tokens/hook-secret.ts'
 import { createTokenVerifier } from '../src/tokens/verify.ts'
 import type { AgentConfig } from './config.ts'
 import { EngineClient } from './docker/engine.ts'
-import { imageReferencesByName } from './docker/containers-by-name.ts'
+import { ContainerDirectory } from './docker/containers-by-name.ts'
 import { engineHealth } from './docker/health.ts'
 import { credentialResolver } from './deployer/credentials.ts'
 import { createHostDeployer, type HostDeployer } from './deployer/deployer.ts'
@@ -53,8 +53,10 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     logger.error('a data file changed but cannot be read; keeping what was last read', { reason: error instanceof Error ? error.message : String(error) }),
   )
   const engine = new EngineClient(config.engine)
+  const containers = new ContainerDirectory(engine)
   const deployer = createHostDeployer({
     engine,
+    containers,
     dataDir: config.dataDir,
     credentials: credentialResolver({ stored: (registry) => registryAuth.credentialsFor(registry), dockerConfigDir: config.dockerConfigDir }),
     gate: { stableMs: config.stableSeconds * 1000, timeoutMs: config.healthTimeoutSeconds * 1000 },
@@ -87,7 +89,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     deployer,
     hooks: {
       hookSecret: (jti) => hookSecretFor(hookKey, jti),
-      containerImages: (names) => imageReferencesByName(engine, names),
+      containerImages: (names) => containers.imageReferences(names),
     },
     publicUrl,
     pages: { publicUrl, indexPage: config.indexPage, scriptTimeoutSeconds: config.scriptTimeoutSeconds, version: packageJson.version },

@@ -12,7 +12,7 @@ import {
 import type { Logger } from '../../src/ports.ts'
 import type { EngineClient } from '../docker/engine.ts'
 import { isEngineError } from '../docker/errors.ts'
-import { containersByName } from '../docker/containers-by-name.ts'
+import { ContainerDirectory } from '../docker/containers-by-name.ts'
 import type { ContainerInspect, ContainerSummary } from '../docker/types.ts'
 import { ContainerQueue } from './container-queue.ts'
 import type { CredentialResolver } from './credentials.ts'
@@ -26,6 +26,8 @@ import { deployTarget, type TargetContext } from './target.ts'
 
 export interface HostDeployerOptions {
   engine: EngineClient
+  /** Name lookups; one per Engine, shared with whoever else looks containers up. */
+  containers?: ContainerDirectory
   dataDir: string
   credentials: CredentialResolver
   gate: HealthGate
@@ -53,6 +55,7 @@ export interface HostDeployer extends Deployer {
 export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
   const { engine, logger } = options
   const now = options.now ?? (() => new Date())
+  const directory = options.containers ?? new ContainerDirectory(engine)
   const store = new DeploymentStore(options.dataDir)
   const journal = options.journal ?? new RecreateJournal(options.dataDir)
   const queue = new ContainerQueue<EventHub<DeployEvent>, TargetOutcome>()
@@ -158,11 +161,12 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
       await recovering
       let found: Map<string, ContainerSummary>
       try {
-        found = await containersByName(engine, request.containerNames)
+        found = await directory.byName(request.containerNames)
       } catch (error) {
         return { ok: false, reason: 'unavailable', message: isEngineError(error) ? error.engineMessage : 'the Docker Engine did not answer' }
       }
-      const missing = request.containerNames.filter((name) => !found.has(name))
+      // A container being recreated is briefly without its name (between the two renames).
+      const missing = request.containerNames.filter((name) => !found.has(name) && !queue.busy(name))
       if (missing.length) return { ok: false, reason: 'not-found', missing, message: `Container${missing.length > 1 ? 's' : ''} not found: ${missing.join(', ')}; nothing was changed` }
 
       const names = [...new Set(request.containerNames)]
