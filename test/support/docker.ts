@@ -119,10 +119,32 @@ export interface BusyboxImageOptions {
   volumes?: readonly string[]
 }
 
-function busyboxPath(): string {
+/** The official image's busybox is static, like Debian's busybox-static. */
+const BUSYBOX_IMAGE = 'busybox:musl'
+let extracted: Promise<string> | undefined
+
+/**
+ * A static busybox for the test images: the host's (Debian's busybox-static), or else — for a
+ * contributor with only Node and Docker — copied once out of the official busybox image.
+ * (This machine has no public registry, so here the host's is always used.)
+ */
+function busyboxPath(runOpts: RunOptions): Promise<string> {
   const found = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p))
-  if (!found) throw new Error('No busybox found: install Debian\'s busybox-static (the test images are made from it).')
-  return found
+  if (found) return Promise.resolve(found)
+  extracted ??= (async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'dh-busybox-'))
+    const name = uniqueName('busybox-copy')
+    try {
+      await docker(['create', '--name', name, BUSYBOX_IMAGE], runOpts)
+      await docker(['cp', `${name}:/bin/busybox`, join(dir, 'busybox')], runOpts)
+      return join(dir, 'busybox')
+    } catch (error) {
+      throw new Error(`No busybox found: install Debian's busybox-static, or make ${BUSYBOX_IMAGE} pullable (the test images are made from it).`, { cause: error })
+    } finally {
+      await docker(['rm', '-f', name], runOpts).catch(() => {})
+    }
+  })()
+  return extracted
 }
 
 /** Dockerfile instructions for `docker import --change`; JSON strings are valid Dockerfile quoting. */
@@ -152,7 +174,7 @@ export async function importBusyboxImage(ref: string, opts: BusyboxImageOptions 
     await mkdir(join(root, 'www'))
     await mkdir(join(root, 'tmp'))
     await chmod(join(root, 'tmp'), 0o1777)
-    await copyFile(busyboxPath(), join(root, 'bin', 'busybox'))
+    await copyFile(await busyboxPath(runOpts), join(root, 'bin', 'busybox'))
     await Promise.all(BUSYBOX_APPLETS.map((applet) => symlink('busybox', join(root, 'bin', applet))))
     await writeFile(join(root, 'www', 'index.html'), opts.content ?? ref)
     const tarball = await runCommand('tar', ['-C', root, '-c', '.'], {}, 'buffer')

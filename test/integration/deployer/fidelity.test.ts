@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { makeDeployer, deploy, type TestDeployer } from '../../support/deployer.ts'
-import { buildImage, cleanup, createNetwork, createVolume, docker, hostAddress, httpGet, registry, runContainer, uniqueName, waitFor } from '../../support/harness.ts'
+import { buildImage, cleanup, createNetwork, createVolume, docker, hostAddress, httpGet, registry, runContainer, trackVolume, uniqueName, waitFor } from '../../support/harness.ts'
 
 /*
  * recreate-fidelity.md's checklist through a real pull-recreate: what the user set survives, what
@@ -44,6 +44,8 @@ describe('pull-recreate keeps every user setting', () => {
     const before = await inspect(app.name)
     const anonVolume = before.Mounts?.find((m) => m.Destination === '/anon')?.Name
     expect(anonVolume).toBeTruthy()
+    // The replacement mounts it by name, so `rm -v` will no longer remove it with the container.
+    trackVolume(anonVolume as string)
     await waitFor(async () => (await inspect(app.name)).State.Health?.Status === 'healthy', { timeoutMs: 15_000 })
 
     const v2 = await buildImage(ref, { content: 'v2', volumes: ['/anon'], env: ['MODE=new-default', 'KEEP=image'], cmd: ['/bin/sh', '-c', 'trap "exit 0" TERM; echo v2-cmd > /tmp/cmd; httpd -f -p 80 -h /www & wait'], push: true })
