@@ -11,6 +11,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
 import { run } from '../support/docker.ts'
+import { stopChild } from '../support/process.ts'
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url))
 const AGENT_ENTRY = join(REPO_ROOT, 'agent', 'main.ts')
@@ -54,7 +55,7 @@ export async function startAgentProcess(dataDir: string, env: Record<string, str
   })
   closeSync(log)
   const stop = async (): Promise<void> => {
-    await stopChild(child)
+    await stopChild(child, STOP_TIMEOUT_MS)
     await rm(dataDir, { recursive: true, force: true })
   }
   try {
@@ -116,15 +117,6 @@ async function assertAlive(child: ChildProcess, logPath: string): Promise<void> 
 
 async function tail(logPath: string): Promise<string> {
   return (await readFile(logPath, 'utf8').catch(() => '')).slice(-2000)
-}
-
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-  await exited
-  clearTimeout(timer)
 }
 
 function pause(ms: number): Promise<void> {

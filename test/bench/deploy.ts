@@ -12,9 +12,9 @@
  * pull-recreate a newer image is pushed under the tag and the old one re-tagged locally, so each
  * pull finds something new and each run replaces a container.
  */
-import { createServer } from 'node:net'
 import { Agent, request } from 'undici'
 import { docker, importBusyboxImage } from '../support/docker.ts'
+import { freePort } from '../support/process.ts'
 import { makeDataDir, mintToken, startAgentProcess, type AgentProcess } from './agent-process.ts'
 import { figure, median, notMeasured, residentMiB, round, sampleMax, type BenchContext, type BenchModule, type Figure, type Target } from './figures.ts'
 
@@ -243,17 +243,6 @@ async function until(condition: () => boolean, failure: string): Promise<void> {
     if (performance.now() > deadline) throw new Error(failure)
     await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS))
   }
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no free port'))))
-    })
-  })
 }
 
 interface Service {

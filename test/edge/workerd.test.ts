@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateSecretPaserk, importSigningKey, type SigningKey } from '../../src/tokens/keys.ts'
 import { mintToken } from '../../src/tokens/mint.ts'
 import { waitFor } from '../support/harness.ts'
+import { freePort } from '../support/process.ts'
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url))
 // The script behind node_modules/.bin/wrangler, run with this Node: the shim's `env node` may find an older one.
@@ -53,15 +54,6 @@ class FakeAgent {
     this.server.closeAllConnections()
     await closed
   }
-}
-
-async function freePort(): Promise<number> {
-  const probe = createServer().listen(0, '127.0.0.1')
-  await once(probe, 'listening')
-  const { port } = probe.address() as AddressInfo
-  probe.close()
-  await once(probe, 'close')
-  return port
 }
 
 /** Stops wrangler and the workerd processes it started: they share the process group it leads. */

@@ -6,10 +6,10 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { openSync, closeSync, readFileSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { CommandError, docker, run } from './docker.ts'
+import { freePort, stopChild } from './process.ts'
 
 export interface RegistryCredentials {
   username: string
@@ -71,17 +71,6 @@ async function bcryptHtpasswd({ username, password }: RegistryCredentials): Prom
   }
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer()
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address()
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))))
-    })
-  })
-}
-
 function registryConfig(addr: string, dataDir: string, htpasswdPath: string, opts: RegistryOptions): string {
   const config: Record<string, unknown> = {
     version: '0.1',
@@ -126,13 +115,13 @@ async function startNative(dir: string, opts: RegistryOptions): Promise<RunningR
     try {
       await waitForV2(host, opts.auth ? 401 : 200, checkAlive)
       const stop = async (): Promise<void> => {
-        await stopChild(child)
+        await stopChild(child, STOP_TIMEOUT_MS)
         await rm(dir, { recursive: true, force: true })
       }
       return { host, stop }
     } catch (error) {
       lastError = error
-      await stopChild(child)
+      await stopChild(child, STOP_TIMEOUT_MS)
     }
   }
   throw lastError
@@ -185,11 +174,3 @@ async function waitForV2(host: string, expectedStatus: number, checkAlive: () =>
   throw new Error(`Registry at ${host} did not answer GET /v2/ with ${expectedStatus} within ${READY_TIMEOUT_MS} ms (last: ${last})`)
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
-  child.kill('SIGTERM')
-  const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS)
-  await exited
-  clearTimeout(timer)
-}
