@@ -3,6 +3,7 @@
 import { ConfigError, loadConfig } from './config.ts'
 import { createLogger } from './logger.ts'
 import { startAgent } from './server.ts'
+import { messageOf } from '../src/errors.ts'
 
 let config
 try {
@@ -29,6 +30,6 @@ try {
   process.once('SIGTERM', () => shutdown('SIGTERM'))
   process.once('SIGINT', () => shutdown('SIGINT'))
 } catch (error) {
-  logger.error('dockhook could not start', { reason: error instanceof Error ? error.message : String(error) })
+  logger.error('dockhook could not start', { reason: messageOf(error) })
   process.exit(1)
 }

@@ -19,6 +19,7 @@ import { openKeyRing, type KeyRing } from './store/keys.ts'
 import { keepFresh } from './store/refresh.ts'
 import { openRegistryAuth, type RegistryAuth } from './store/registry-auth.ts'
 import { openRevocations, type Revocations } from './store/revocations.ts'
+import { messageOf } from '../src/errors.ts'
 
 export interface RunningAgent {
   /** Where the agent listens, e.g. http://127.0.0.1:3000 */
@@ -50,7 +51,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
     loadOrCreateHookKey(config.dataDir),
   ])
   const stopRefreshing = keepFresh([keys, revocations, registryAuth], (error) =>
-    logger.error('a data file changed but cannot be read; keeping what was last read', { reason: error instanceof Error ? error.message : String(error) }),
+    logger.error('a data file changed but cannot be read; keeping what was last read', { reason: messageOf(error) }),
   )
   const engine = new EngineClient(config.engine)
   const containers = new ContainerDirectory(engine)
@@ -98,7 +99,7 @@ export async function startAgent(config: AgentConfig, logger: Logger): Promise<R
 
   engine.ping().then(
     (version) => logger.info('Docker Engine reachable', { engine: config.engine.description, api: version }),
-    (error: unknown) => logger.warn('Docker Engine not reachable yet; /healthz reports 503 until it answers', { reason: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) => logger.warn('Docker Engine not reachable yet; /healthz reports 503 until it answers', { reason: messageOf(error) }),
   )
 
   return {
@@ -135,7 +136,7 @@ function settleInterruptedDeploys(deployer: HostDeployer, logger: Logger): { sto
       if (report.restored.length || report.completed.length) logger.warn('settled interrupted recreates', { restored: report.restored.join(','), completed: report.completed.join(',') })
       if (!report.failed.length) return
     } catch (error) {
-      logger.warn('could not check for interrupted recreates yet', { reason: error instanceof Error ? error.message : String(error) })
+      logger.warn('could not check for interrupted recreates yet', { reason: messageOf(error) })
     }
     if (!stopped) timer = setTimeout(attempt, RECOVERY_RETRY_MS).unref()
   }

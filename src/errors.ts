@@ -15,3 +15,8 @@ export class ApiError extends HTTPException {
     this.headers = options.headers ?? {}
   }
 }
+
+/** What went wrong, as one line for a log or a report: the message of an Error, else the value itself. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error)
+}

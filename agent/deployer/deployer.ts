@@ -20,9 +20,9 @@ import { DeploymentStore } from './deployment-store.ts'
 import { EventHub } from './event-hub.ts'
 import type { HealthGate } from './health.ts'
 import { RecreateJournal } from './journal.ts'
-import { messageOf } from './recreate.ts'
 import { recoverInterrupted, type RecoveryReport } from './recovery.ts'
 import { deployTarget, type TargetContext } from './target.ts'
+import { messageOf } from '../../src/errors.ts'
 
 export interface HostDeployerOptions {
   engine: EngineClient
@@ -108,6 +108,11 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
     return { ...run, waited: busyBefore }
   }
 
+  /** Saves a record mid-deployment; a failed write is logged, not allowed to stop the deploy. */
+  async function persist(record: StoredDeployment): Promise<void> {
+    await store.save(record).catch((error: unknown) => logger.error('could not save a deployment record', { deployment: record.id, reason: messageOf(error) }))
+  }
+
   async function runDeployment(record: StoredDeployment, hub: EventHub<DeployEvent>, found: Map<string, ContainerSummary>): Promise<DeploymentRecord> {
     const emit = (event: DeployEvent) => {
       if (event.type === 'log') record.log.push({ time: event.time, message: event.message, level: event.level, ...(event.target ? { target: event.target } : {}) })
@@ -140,7 +145,7 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
       const outcome = await run.result.catch((error: unknown): TargetOutcome => ({ container: name, status: 'failed', message: messageOf(error) }))
       record.targets = record.targets.map((t) => (t.container === name ? outcome : t))
       emit({ type: 'target', time: now().toISOString(), target: name, status: outcome.status, ...(outcome.message ? { message: outcome.message } : {}) })
-      await store.save(record).catch((error: unknown) => logger.error('could not save a deployment record', { deployment: record.id, reason: messageOf(error) }))
+      await persist(record)
       return outcome
     }
     for (const name of providersFirst(record.containerNames, containers)) finished.set(name, runTarget(name))
@@ -149,7 +154,7 @@ export function createHostDeployer(options: HostDeployerOptions): HostDeployer {
     record.status = overallStatus(record.targets)
     record.finishedAt = now().toISOString()
     say(record.status === 'succeeded' ? 'Deployment succeeded' : `Deployment ${record.status}`, record.status === 'succeeded' ? 'info' : 'error')
-    await store.save(record).catch((error: unknown) => logger.error('could not save a deployment record', { deployment: record.id, reason: messageOf(error) }))
+    await persist(record)
     hub.close()
     logger.info('deployment finished', { deployment: record.id, status: record.status, containers: record.containerNames.join(',') })
     return publicRecord(record)

@@ -1,8 +1,10 @@
+import { overallStatus } from '../../src/deploy.ts'
 import type { Logger } from '../../src/ports.ts'
 import type { EngineClient } from '../docker/engine.ts'
 import type { DeploymentStore } from './deployment-store.ts'
 import type { RecreateJournal } from './journal.ts'
-import { completeNew, messageOf, restoreOld } from './recreate.ts'
+import { completeNew, restoreOld } from './recreate.ts'
+import { messageOf } from '../../src/errors.ts'
 
 export interface RecoveryReport {
   /** Recreates undone: the old container is back under its name. */
@@ -55,7 +57,7 @@ export async function recoverInterrupted(
     const time = now().toISOString()
     const settled = (container: string) => report.restored.includes(container) ? 'rolled-back' : report.completed.includes(container) ? 'succeeded' : 'failed'
     record.targets = record.targets.map((t) => (t.status === 'pending' || t.status === 'running' ? { ...t, status: settled(t.container), message: 'interrupted by an agent restart' } : t))
-    record.status = record.targets.every((t) => t.status === 'succeeded' || t.status === 'up-to-date') ? 'succeeded' : record.targets.some((t) => t.status === 'failed') ? 'failed' : 'rolled-back'
+    record.status = overallStatus(record.targets)
     record.log.push({ time, level: 'warn', message: 'The agent restarted during this deployment; interrupted steps were settled on start-up' })
     record.finishedAt = time
     await deployments.save(record)

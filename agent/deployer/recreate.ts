@@ -1,3 +1,4 @@
+import { messageOf } from '../../src/errors.ts'
 import type { EngineClient } from '../docker/engine.ts'
 import { DEFAULT_STOP_TIMEOUT_SECONDS } from '../docker/engine.ts'
 import type { ContainerInspect, ImageInspect } from '../docker/types.ts'
@@ -145,8 +146,4 @@ export async function completeNew(engine: EngineClient, entry: RecreateEntry): P
   if (replacement.Name !== `/${entry.container}`) await engine.renameContainer(replacement.Id, entry.container)
   if (entry.startNew && !replacement.State.Running) await engine.startContainer(replacement.Id)
   return true
-}
-
-export function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error)
 }

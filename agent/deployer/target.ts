@@ -4,7 +4,8 @@ import { DEFAULT_STOP_TIMEOUT_SECONDS, type EngineClient } from '../docker/engin
 import type { ContainerInspect, ImageInspect, PullProgress } from '../docker/types.ts'
 import type { CredentialResolver } from './credentials.ts'
 import { waitUntilUp } from './health.ts'
-import { messageOf, recreateContainer, type RecreateContext } from './recreate.ts'
+import { recreateContainer, type RecreateContext } from './recreate.ts'
+import { messageOf } from '../../src/errors.ts'
 
 export interface TargetContext extends Omit<RecreateContext, 'log'> {
   credentials: CredentialResolver

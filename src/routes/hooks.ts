@@ -6,7 +6,7 @@
  */
 import { Hono, type Context, type MiddlewareHandler } from 'hono'
 import type { Deployer } from '../deploy.ts'
-import { ApiError } from '../errors.ts'
+import { ApiError, messageOf } from '../errors.ts'
 import { HOOK_PROVIDER_MODULES, receiveHook, type DeliveryLog, type HookDeps, type HookProviderModule, type HookRequest } from '../hooks/index.ts'
 import type { AuthVariables } from '../middleware/auth.ts'
 import { requestBodyLimit, WEBHOOK_BODY_LIMIT_BYTES } from '../middleware/http-hygiene.ts'
@@ -50,7 +50,7 @@ export function hookRoutes(options: HookRouteOptions): Hono<Env> {
     try {
       return await ports.containerImages(names)
     } catch (error) {
-      logger.warn('webhook: could not read the images of the containers', { reason: error instanceof Error ? error.message : String(error) })
+      logger.warn('webhook: could not read the images of the containers', { reason: messageOf(error) })
       throw new ApiError(503, 'unavailable', 'the Docker Engine did not answer; the delivery can be retried')
     }
   }
